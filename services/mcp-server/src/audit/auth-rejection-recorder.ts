@@ -1,0 +1,100 @@
+import type { EventAppender } from '../../../shared/event-store/api.js';
+import type { AuthRejected } from '../../../shared/event-store/events.js';
+
+type Rejection = Omit<AuthRejected, 'data'> & { readonly data: { readonly detail?: string } };
+
+interface Bucket {
+  individual: number;
+  folded: number;
+  windowStartedAt: Date;
+  sample: Rejection | undefined;
+}
+
+export interface AuthRejectionRecorderOptions {
+  readonly append: EventAppender['append'];
+  /** Individual events per (source, reason) per window; later ones are folded into one counted event. */
+  readonly burst: number;
+  /** Individual events per window over all sources, so many sources cannot flood the store either. */
+  readonly globalBurst: number;
+  readonly windowMs: number;
+  /** Distinct (source, reason) pairs tracked; beyond it all sources share one bucket. */
+  readonly maxKeys?: number;
+  readonly clock?: () => Date;
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * Records `auth.rejected` without letting an unauthenticated flood exhaust the event store: the first
+ * rejections from a source are individual events (durable before the 401 goes out); beyond the burst
+ * they are counted and written as one event per source and reason per window, so every rejection is
+ * accounted for in the log while its size stays bounded.
+ */
+export class AuthRejectionRecorder {
+  readonly #options: AuthRejectionRecorderOptions;
+  readonly #clock: () => Date;
+  #buckets = new Map<string, Bucket>();
+  #globalIndividual = 0;
+  #timer: NodeJS.Timeout;
+
+  constructor(options: AuthRejectionRecorderOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#timer = setInterval(() => void this.flush(), options.windowMs);
+    this.#timer.unref();
+  }
+
+  /**
+   * Records one rejection. Returns the commit promise when it is written individually (await it
+   * before answering), or `undefined` when it was folded into the window's count.
+   */
+  record(rejection: Rejection): Promise<unknown> | undefined {
+    const key = this.#keyFor(rejection);
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = { individual: 0, folded: 0, windowStartedAt: this.#clock(), sample: undefined };
+      this.#buckets.set(key, bucket);
+    }
+    if (bucket.individual < this.#options.burst && this.#globalIndividual < this.#options.globalBurst) {
+      bucket.individual += 1;
+      this.#globalIndividual += 1;
+      return this.#options.append({ ...rejection, data: { ...rejection.data, count: 1 } });
+    }
+    bucket.folded += 1;
+    bucket.sample ??= rejection;
+    return undefined;
+  }
+
+  /** Writes the folded counts of the window that just ended and starts a new window. */
+  async flush(): Promise<void> {
+    const buckets = this.#buckets;
+    this.#buckets = new Map();
+    this.#globalIndividual = 0;
+    const events: AuthRejected[] = [];
+    for (const bucket of buckets.values()) {
+      if (bucket.folded === 0 || !bucket.sample) continue;
+      const { eventId: _id, idempotencyKey: _key, occurredAt: _at, ...sample } = bucket.sample;
+      events.push({
+        ...sample,
+        occurredAt: this.#clock(),
+        data: { ...sample.data, count: bucket.folded, windowStartedAt: bucket.windowStartedAt.toISOString() },
+      });
+    }
+    if (events.length === 0) return;
+    try {
+      await this.#options.append(events);
+    } catch (error) {
+      this.#options.onError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+
+  #keyFor(rejection: Rejection): string {
+    const key = `${rejection.source?.address ?? '?'}|${rejection.reasonCode ?? '?'}`;
+    if (this.#buckets.has(key) || this.#buckets.size < (this.#options.maxKeys ?? 10_000)) return key;
+    return `*|${rejection.reasonCode ?? '?'}`;
+  }
+}

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import type { EventAppender } from '../../../shared/event-store/api.js';
+import type { AuditEvent, EventEnvelope } from '../../../shared/event-store/events.js';
+import type { CallerContext } from '../mcp/request-context.js';
+
+type Envelope = Omit<EventEnvelope, 'service' | 'instanceId'>;
+
+/**
+ * Builds the MCP server's decision events from a caller context and appends them; every method
+ * resolves only once its event is committed (or rejects with ERR_AUDIT_UNAVAILABLE/OVERLOADED).
+ */
+export class DecisionRecorder {
+  readonly #append: EventAppender['append'];
+  readonly #instanceId: string;
+
+  constructor(append: EventAppender['append'], instanceId: string) {
+    this.#append = append;
+    this.#instanceId = instanceId;
+  }
+
+  envelope(caller: CallerContext, request: { method: string; toolName?: string; jsonRpcId?: string | number }): Envelope {
+    return {
+      actor: caller.actor,
+      request: {
+        method: request.method,
+        toolName: request.toolName,
+        jsonRpcId: request.jsonRpcId === undefined ? undefined : String(request.jsonRpcId),
+      },
+      policy: caller.policy,
+      scopesGranted: [...caller.scopes].sort(),
+      trace: caller.trace,
+      source: caller.source,
+    };
+  }
+
+  /** Appends one event stamped with this service and instance; returns its event id. */
+  async record(event: DistributiveOmit<AuditEvent, 'service' | 'instanceId'>): Promise<string> {
+    const eventId = event.eventId ?? uuidv7();
+    await this.#append({ ...event, eventId, service: 'mcp-server', instanceId: this.#instanceId } as AuditEvent);
+    return eventId;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function uuidv7(): string {
+  return randomUUID();
+}

@@ -1,0 +1,86 @@
+import type { FastifyRequest } from 'fastify';
+import { extractBearerToken, type VerifyResult } from '../../../shared/auth/index.js';
+import type { ErrorCode } from '../../../shared/errors/index.js';
+import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import { requestTrace } from '../../../shared/telemetry/index.js';
+import type { AuthRejectionRecorder } from '../audit/auth-rejection-recorder.js';
+import { bearerChallenge } from './bearer-challenge.js';
+import { ChallengeError } from '../../../shared/http/index.js';
+
+export interface AuthenticatorOptions {
+  readonly verify: (token: string) => Promise<VerifyResult>;
+  /** Revocation check (token id, subject, issued-at); returns a reason code when refused. */
+  readonly checkRevoked?: (claims: { jti: string; sub: string; iat?: number | undefined }) => ErrorCode | undefined;
+  readonly policy: () => PolicyRef;
+  readonly rejections: AuthRejectionRecorder;
+  readonly resourceMetadataUrl: string;
+  readonly instanceId: string;
+}
+
+/**
+ * Turns the bearer token of a request into a caller context, or records `auth.rejected` and throws a
+ * 401 challenge. Runs in `onRequest`, before the body is read, so unauthenticated traffic costs little.
+ */
+export class Authenticator {
+  readonly #options: AuthenticatorOptions;
+
+  constructor(options: AuthenticatorOptions) {
+    this.#options = options;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<void> {
+    const trace = requestTrace(request.headers.traceparent);
+    const source: SourceRef = { address: request.ip, userAgent: request.headers['user-agent'] };
+    request.log = request.log.child({ traceId: trace.traceId });
+    const extracted = extractBearerToken({ authorization: request.headers.authorization, url: request.url });
+    if (!extracted.ok) return this.#reject(request, extracted.code, extracted.message, trace, source);
+    const verified = await this.#options.verify(extracted.token);
+    if (!verified.ok) return this.#reject(request, verified.code, verified.message, trace, source);
+    const { claims } = verified;
+    const revoked = this.#options.checkRevoked?.(claims);
+    if (revoked) return this.#reject(request, revoked, 'token revoked', trace, source, claims);
+    request.caller = {
+      actor: { subject: claims.sub, clientId: claims.client_id, tokenId: claims.jti },
+      scopes: verified.scopes,
+      trace,
+      source,
+      policy: this.#options.policy(),
+    };
+  }
+
+  async #reject(
+    request: FastifyRequest,
+    code: ErrorCode,
+    message: string,
+    trace: TraceRef,
+    source: SourceRef,
+    claims?: { sub: string; jti: string; client_id?: string | undefined },
+  ): Promise<never> {
+    const pending = this.#options.rejections.record({
+      type: 'auth.rejected',
+      service: 'mcp-server',
+      instanceId: this.#options.instanceId,
+      actor: claims ? { subject: claims.sub, tokenId: claims.jti, clientId: claims.client_id } : {},
+      request: { method: `${request.method} ${request.url.split('?')[0]}` },
+      decision: 'deny',
+      reasonCode: code,
+      policy: this.#options.policy(),
+      trace,
+      source,
+      data: { detail: message },
+    });
+    request.log.info({ event: 'auth.rejected', reason: code, source: source.address }, 'request rejected');
+    // Durable before the 401 goes out, unless folded into the window's count (flood control).
+    if (pending) await pending;
+    // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
+    const missing = code === 'ERR_TOKEN_MISSING';
+    throw new ChallengeError(
+      code,
+      bearerChallenge({
+        resourceMetadataUrl: this.#options.resourceMetadataUrl,
+        ...(missing ? {} : { error: 'invalid_token' as const, description: message }),
+      }),
+      message,
+    );
+  }
+}

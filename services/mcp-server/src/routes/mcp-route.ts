@@ -1,0 +1,193 @@
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AppError } from '../../../shared/errors/index.js';
+import { decideToolCall, filterTools } from '../../../shared/policy/index.js';
+import { argumentsHmac } from '../audit/arguments-hmac.js';
+import { bearerChallenge } from '../auth/bearer-challenge.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { McpAppDeps } from '../app.js';
+import { buildMcpServer } from '../mcp/build-mcp-server.js';
+import { type InspectedMessage, inspectMessages } from '../mcp/inspect-messages.js';
+import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
+import type { DecisionRecorder } from '../audit/decision-recorder.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: CallerContext;
+  }
+}
+
+interface McpRouteOptions {
+  readonly deps: McpAppDeps;
+  readonly authenticator: Authenticator;
+  readonly recorder: DecisionRecorder;
+  readonly resourceMetadataUrl: string;
+}
+
+/**
+ * `POST /mcp`: Streamable HTTP, stateless. The token is verified before the body is parsed; the
+ * `tools/list` filter and each `tools/call` decision are made and committed to the audit log here,
+ * before the MCP SDK handles the request, so nothing runs or is shown without its event.
+ */
+export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): Promise<void> {
+  const { deps, authenticator, recorder, resourceMetadataUrl } = options;
+  const { policy, tools } = deps;
+  const path = new URL(deps.config.resourceUrl).pathname;
+  const serverToolNames = tools.map((tool) => tool.name);
+  const serverToolSet = new Set(serverToolNames);
+
+  app.post(path, { onRequest: (request) => authenticator.authenticate(request) }, async (request, reply) => {
+    const caller = request.caller!;
+    const inspected = inspectMessages(request.body);
+    if (!inspected.ok) {
+      return reply.code(400).send({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: `Invalid Request: ${inspected.message}`, data: { error: 'ERR_REQUEST_INVALID' } },
+      });
+    }
+
+    const { visible } = filterTools(policy, caller.scopes, serverToolNames);
+    const allowedCalls = new Map<string, AllowedCall>();
+    for (const message of inspected.messages) {
+      if (message.method === 'tools/list') {
+        await recordList(caller, message);
+      } else if (message.method === 'tools/call') {
+        const refusal = await authorizeCall(caller, message, allowedCalls);
+        if (refusal) return refusal(reply);
+      }
+    }
+
+    const server = buildMcpServer({
+      serverInfo: { name: 'mcp-docs', version: deps.version },
+      visibleTools: tools.filter((tool) => visible.includes(tool.name)),
+      allowedCalls,
+      onCompleted: async (call, outcome) => {
+        await recorder.record({
+          type: 'tool.call.completed',
+          ...recorder.envelope(caller, { method: 'tools/call', toolName: call.toolName, jsonRpcId: call.jsonRpcId }),
+          decision: 'allow',
+          scopesRequired: call.requiredScopes,
+          data: {
+            outcome: outcome.ok ? 'ok' : 'error',
+            durationMs: Math.round(outcome.durationMs * 1000) / 1000,
+            allowedEventId: call.allowedEventId,
+            ...(outcome.ok ? {} : { errorCode: 'ERR_TOOL_FAILED' }),
+          },
+        });
+        request.log.info(
+          { event: 'tool.call.completed', tool: call.toolName, outcome: outcome.ok ? 'ok' : 'error' },
+          'tool call completed',
+        );
+      },
+    });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    reply.hijack();
+    reply.raw.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    (request.raw as typeof request.raw & { auth?: unknown }).auth = {
+      token: '',
+      clientId: caller.actor.clientId ?? '',
+      scopes: [...caller.scopes],
+      extra: { subject: caller.actor.subject },
+    };
+    await transport.handleRequest(request.raw, reply.raw, request.body);
+  });
+
+  for (const method of ['GET', 'DELETE'] as const) {
+    // Stateless server: no standalone SSE stream and no sessions to delete (MCP transports §2.2, §2.5).
+    app.route({
+      method,
+      url: path,
+      handler: async (_request, reply) =>
+        reply
+          .code(405)
+          .header('allow', 'POST')
+          .send({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Method not allowed.' } }),
+    });
+  }
+
+  async function recordList(caller: CallerContext, message: InspectedMessage): Promise<void> {
+    const { visible, hidden } = filterTools(policy, caller.scopes, serverToolNames);
+    await recorder.record({
+      type: 'tools.listed',
+      ...recorder.envelope(caller, { method: 'tools/list', jsonRpcId: message.id }),
+      data: { visible, hidden },
+    });
+  }
+
+  async function authorizeCall(
+    caller: CallerContext,
+    message: InspectedMessage,
+    allowedCalls: Map<string, AllowedCall>,
+  ): Promise<((reply: FastifyReply) => FastifyReply) | undefined> {
+    const toolName = message.toolName ?? '';
+    const decision = decideToolCall(policy, caller.scopes, toolName, serverToolSet);
+    const envelope = recorder.envelope(caller, { method: 'tools/call', toolName, jsonRpcId: message.id });
+    const hmac = argumentsHmac(deps.hmacKey, message.toolArguments);
+    if (decision.ok) {
+      if (message.id === undefined) return undefined;
+      const allowedEventId = await recorder.record({
+        type: 'tool.call.allowed',
+        ...envelope,
+        decision: 'allow',
+        reasonCode: 'OK',
+        scopesRequired: decision.requiredScopes,
+        data: { argumentsHmac: hmac },
+      });
+      allowedCalls.set(String(message.id), {
+        toolName,
+        jsonRpcId: String(message.id),
+        allowedEventId,
+        requiredScopes: decision.requiredScopes,
+      });
+      return undefined;
+    }
+    await recorder.record({
+      type: 'tool.call.denied',
+      ...envelope,
+      decision: 'deny',
+      reasonCode: decision.code,
+      scopesRequired: decision.requiredScopes,
+      data: { argumentsHmac: hmac },
+    });
+    app.log.info(
+      {
+        event: 'tool.call.denied',
+        traceId: caller.trace.traceId,
+        subject: caller.actor.subject,
+        tool: toolName,
+        reason: decision.code,
+      },
+      'tool call denied',
+    );
+    if (decision.code === 'ERR_SCOPE_INSUFFICIENT') {
+      // MCP authorization, "Scope challenge handling": 403 naming the scope the call needs.
+      return (reply) =>
+        reply
+          .code(403)
+          .header(
+            'www-authenticate',
+            bearerChallenge({
+              resourceMetadataUrl,
+              error: 'insufficient_scope',
+              description: decision.message,
+              scope: decision.requiredScopes,
+            }),
+          )
+          .send(new AppError('ERR_SCOPE_INSUFFICIENT', decision.message).toJSON());
+    }
+    // A tool that does not exist, or that the policy does not list, is reported as unknown either
+    // way (JSON-RPC "Invalid params"), so callers cannot probe for hidden tools.
+    return (reply) =>
+      reply.code(200).send({
+        jsonrpc: '2.0',
+        id: message.id ?? null,
+        error: { code: -32602, message: `Unknown tool: ${toolName}`, data: { error: decision.code } },
+      });
+  }
+}
+

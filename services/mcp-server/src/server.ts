@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createAccessTokenVerifier, remoteJwks } from '../../shared/auth/index.js';
+import { loadOrCreateSecret } from '../../shared/config/index.js';
+import {
+  activatePolicy,
+  loggerOptions,
+  openAuditStore,
+  type RunningService,
+  type StartOptions,
+} from '../../shared/runtime/index.js';
+import { buildMcpApp } from './app.js';
+import { loadMcpServerConfig } from './config.js';
+import { loadDocumentTools } from './tools/document-tools.js';
+
+/**
+ * Starts the MCP server: configuration, policy and documents are loaded and validated first, so a
+ * bad value stops start-up with a message naming it; then it listens.
+ */
+export async function startMcpServer(options: StartOptions): Promise<RunningService> {
+  const config = loadMcpServerConfig(options.env);
+  const audit = options.audit ?? (await openAuditStore(config));
+  const ownsAudit = options.audit === undefined;
+  try {
+    const policy = await activatePolicy(config, 'mcp-server', audit.store.append);
+    const tools = await loadDocumentTools(config.documentsDir);
+    const hmacKey = await loadOrCreateSecret({
+      name: 'AUDIT_HMAC_KEY',
+      value: config.auditHmacKey,
+      file: join(config.dataDir, 'audit-hmac.key'),
+    });
+    const jwks = remoteJwks(config.jwksUrl);
+    const verifier = createAccessTokenVerifier({
+      keys: jwks,
+      issuer: config.tokenIssuerUrl,
+      audience: config.resourceUrl,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      maxTokenBytes: config.maxTokenBytes,
+    });
+    const app = await buildMcpApp({
+      config,
+      version: options.version ?? '0.1.0',
+      store: audit.store,
+      policy,
+      verify: verifier.verify,
+      keysReady: jwks.ready,
+      tools,
+      hmacKey,
+      logger: loggerOptions('mcp-server', config),
+    });
+    for (const tool of policy.tools.keys()) {
+      if (!tools.some((t) => t.name === tool)) app.log.warn({ tool }, 'policy lists a tool this server does not have');
+    }
+    await app.listen({ port: config.port, host: config.host });
+    // Load the keys now so /ready reflects them; a failure here is retried on the first token.
+    void jwks.warm();
+    app.log.info(
+      { resource: config.resourceUrl, policyVersion: policy.version, database: audit.database.kind },
+      'MCP server ready',
+    );
+    return {
+      url: config.resourceUrl,
+      app,
+      close: async () => {
+        await app.close();
+        if (ownsAudit) await audit.close();
+      },
+    };
+  } catch (error) {
+    if (ownsAudit) await audit.close();
+    throw error;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { runUntilSignal } = await import('../../shared/runtime/run-until-signal.js');
+  await runUntilSignal('mcp-server', () => startMcpServer({ env: process.env }));
+}

@@ -1,0 +1,3 @@
+export { ChallengeError } from './challenge-error.js';
+export { installErrorHandler } from './error-handler.js';
+export { healthRoute, type ReadinessChecks } from './health-route.js';

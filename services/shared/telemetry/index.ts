@@ -1,0 +1,1 @@
+export { requestTrace } from './request-trace.js';

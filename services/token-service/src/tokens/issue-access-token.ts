@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { type SigningKeys, scopes as knownScopes, signAccessToken } from '../../../shared/auth/index.js';
+import { AppError } from '../../../shared/errors/index.js';
+import type { EventAppender } from '../../../shared/event-store/api.js';
+import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+
+export interface IssueAccessTokenInput {
+  readonly subject: string;
+  readonly scopes: readonly string[];
+  readonly clientId: string;
+  readonly ttlSeconds: number;
+  /** How the token came to be (`dev-token-command`, `authorization_code`, …), for the audit log. */
+  readonly issuedVia: string;
+  readonly trace?: TraceRef;
+  readonly source?: SourceRef;
+}
+
+export interface IssuerContext {
+  readonly keys: SigningKeys;
+  readonly issuerUrl: string;
+  readonly audience: string;
+  readonly policy: PolicyRef;
+  readonly append: EventAppender['append'];
+  readonly instanceId: string;
+  readonly now?: () => Date;
+}
+
+export interface IssuedAccessToken {
+  readonly accessToken: string;
+  readonly tokenId: string;
+  readonly expiresAt: Date;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * Signs an RFC 9068 access token and records `token.issued`; the token is returned only once the
+ * event is committed, so no token exists that the audit log does not know about.
+ */
+export async function issueAccessToken(context: IssuerContext, input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
+  if (input.subject.trim() === '') throw new AppError('ERR_REQUEST_INVALID', 'subject must not be empty');
+  const unknown = input.scopes.filter((scope) => !(knownScopes as readonly string[]).includes(scope));
+  if (unknown.length > 0) {
+    throw new AppError('ERR_REQUEST_INVALID', `unknown scope ${unknown.join(', ')} (known: ${knownScopes.join(', ')})`);
+  }
+  const granted = [...new Set(input.scopes)].sort();
+  const now = context.now?.() ?? new Date();
+  const tokenId = randomUUID();
+  const accessToken = await signAccessToken(
+    {
+      subject: input.subject,
+      scopes: granted,
+      clientId: input.clientId,
+      audience: context.audience,
+      issuer: context.issuerUrl,
+      ttlSeconds: input.ttlSeconds,
+      policyVersion: context.policy.version,
+      jti: tokenId,
+      now,
+    },
+    context.keys.current,
+  );
+  const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + input.ttlSeconds * 1000);
+  await context.append({
+    type: 'token.issued',
+    service: 'token-service',
+    instanceId: context.instanceId,
+    actor: { subject: input.subject, clientId: input.clientId, tokenId },
+    decision: 'allow',
+    policy: context.policy,
+    scopesGranted: granted,
+    trace: input.trace,
+    source: input.source,
+    data: { audience: context.audience, expiresAt: expiresAt.toISOString(), issuedVia: input.issuedVia, scopes: granted },
+  });
+  return { accessToken, tokenId, expiresAt, scopes: granted };
+}
