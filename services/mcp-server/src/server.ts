@@ -29,7 +29,10 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       value: config.auditHmacKey,
       file: join(config.dataDir, 'audit-hmac.key'),
     });
-    const jwks = remoteJwks(config.jwksUrl);
+    const jwksHost = new URL(config.jwksUrl).hostname;
+    // Plain http only for keys fetched inside the cluster network (a Service name) or in development.
+    const allowHttp = config.appEnv !== 'production' || !jwksHost.includes('.') || jwksHost.endsWith('.svc.cluster.local');
+    const jwks = remoteJwks(config.jwksUrl, { allowHttp });
     const verifier = createAccessTokenVerifier({
       keys: jwks,
       issuer: config.tokenIssuerUrl,
