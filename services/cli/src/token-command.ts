@@ -34,7 +34,10 @@ async function main(): Promise<number> {
   if (!values.sub) throw new AppError('ERR_REQUEST_INVALID', `--sub is required\n${usage}`);
   const ttlSeconds = parseDurationSeconds(values.ttl);
   if (ttlSeconds === undefined || ttlSeconds < 1 || ttlSeconds > 86_400) {
-    throw new AppError('ERR_REQUEST_INVALID', `--ttl ${JSON.stringify(values.ttl)} must be a duration from 1s to 24h`);
+    throw new AppError(
+      'ERR_REQUEST_INVALID',
+      `--ttl ${JSON.stringify(values.ttl)} must be a duration from 1s to 24h`,
+    );
   }
   const config = loadTokenServiceConfig(process.env);
   if (config.appEnv === 'production') {
@@ -42,7 +45,9 @@ async function main(): Promise<number> {
   }
   const request = { sub: values.sub, scope: values.scope, ttl_seconds: ttlSeconds };
   const token =
-    config.databaseUrl === undefined ? await mintThroughService(config.issuerUrl, config.dataDir, request) : undefined;
+    config.databaseUrl === undefined
+      ? await mintThroughService(config.issuerUrl, config.dataDir, request)
+      : undefined;
   process.stdout.write(`${token ?? (await mintDirectly(config, request))}\n`);
   return 0;
 }
@@ -70,9 +75,15 @@ async function mintThroughService(
     if (isConnectionRefused(error)) return undefined;
     throw error;
   }
-  const payload = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string; message?: string };
+  const payload = (await response.json().catch(() => ({}))) as {
+    access_token?: string;
+    error?: string;
+    message?: string;
+  };
   if (!response.ok || !payload.access_token) {
-    throw new Error(`token service at ${issuerUrl} refused: ${payload.error ?? response.status} ${payload.message ?? ''}`);
+    throw new Error(
+      `token service at ${issuerUrl} refused: ${payload.error ?? response.status} ${payload.message ?? ''}`,
+    );
   }
   return payload.access_token;
 }

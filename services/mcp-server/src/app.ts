@@ -2,12 +2,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { VerifyResult } from '../../shared/auth/index.js';
 import type { ErrorCode } from '../../shared/errors/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
+import { healthRoute, installErrorHandler, type ReadinessChecks } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
 import { requestTrace } from '../../shared/telemetry/index.js';
 import { AuthRejectionRecorder } from './audit/auth-rejection-recorder.js';
 import { DecisionRecorder } from './audit/decision-recorder.js';
 import { Authenticator } from './auth/authenticate.js';
-import { healthRoute, installErrorHandler, type ReadinessChecks } from '../../shared/http/index.js';
 import { resourceMetadataUrl } from './auth/resource-metadata-url.js';
 import type { McpServerConfig } from './config.js';
 import { checkHostAndOrigin } from './routes/host-origin-guard.js';
@@ -24,7 +24,11 @@ export interface McpAppDeps {
   readonly verify: (token: string) => Promise<VerifyResult>;
   /** True once verification keys are loaded. */
   readonly keysReady: () => boolean;
-  readonly checkRevoked?: (claims: { jti: string; sub: string; iat?: number | undefined }) => ErrorCode | undefined;
+  readonly checkRevoked?: (claims: {
+    jti: string;
+    sub: string;
+    iat?: number | undefined;
+  }) => ErrorCode | undefined;
   /** Extra readiness checks (e.g. revocation feed freshness). */
   readonly readiness?: ReadinessChecks;
   readonly tools: readonly ToolDefinition[];

@@ -37,7 +37,8 @@ export function loadMcpServerConfig(source: Readonly<Record<string, string | und
   const auditHmacKey = env.optional('AUDIT_HMAC_KEY');
   if (common.appEnv === 'production') {
     if (auditHmacKey === undefined) env.problem('AUDIT_HMAC_KEY is required when APP_ENV=production');
-    if (!resourceUrl.startsWith('https:')) env.problem('MCP_RESOURCE_URL must be https when APP_ENV=production');
+    if (!resourceUrl.startsWith('https:'))
+      env.problem('MCP_RESOURCE_URL must be https when APP_ENV=production');
   }
   const config: McpServerConfig = {
     ...common,

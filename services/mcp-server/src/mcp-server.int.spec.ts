@@ -17,7 +17,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -35,9 +36,14 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
 }
 
 /** Signs arbitrary claims with the stack's real key (and any header changes). */
-async function signed(payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+async function signed(
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): Promise<string> {
   const key = stack.keys.current;
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
+    .sign(key.privateKey);
 }
 
 /** POSTs one JSON-RPC message to /mcp with raw fetch; returns status, headers and parsed body. */
@@ -58,7 +64,12 @@ async function post(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {}, traceId: trace.traceId };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : {},
+    traceId: trace.traceId,
+  };
 }
 
 const listRequest = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
@@ -68,13 +79,19 @@ async function eventsOfTrace(traceId: string): Promise<StoredEvent[]> {
 }
 
 /** Asserts a 401 with a challenge, and exactly one `auth.rejected` event with the reason. */
-async function expectRejected(token: string | undefined, code: string, extra: { url?: string } = {}): Promise<void> {
+async function expectRejected(
+  token: string | undefined,
+  code: string,
+  extra: { url?: string } = {},
+): Promise<void> {
   const response = await post(listRequest, { token, ...extra });
   expect(response.status).toBe(401);
   expect(response.body.error).toBe(code);
   const challenge = response.headers.get('www-authenticate') ?? '';
   expect(challenge).toMatch(/^Bearer /);
-  expect(challenge).toContain(`resource_metadata="${new URL(stack.mcpUrl).origin}/.well-known/oauth-protected-resource/mcp"`);
+  expect(challenge).toContain(
+    `resource_metadata="${new URL(stack.mcpUrl).origin}/.well-known/oauth-protected-resource/mcp"`,
+  );
   const events = await eventsOfTrace(response.traceId);
   expect(events.map((e) => [e.type, e.reasonCode, e.decision])).toEqual([['auth.rejected', code, 'deny']]);
 }
@@ -102,7 +119,10 @@ describe('token verification at /mcp', () => {
   });
 
   it('refuses an expired token', async () => {
-    await expectRejected(await signed(claims({ iat: nowSeconds() - 900, exp: nowSeconds() - 600 })), 'ERR_TOKEN_EXPIRED');
+    await expectRejected(
+      await signed(claims({ iat: nowSeconds() - 900, exp: nowSeconds() - 600 })),
+      'ERR_TOKEN_EXPIRED',
+    );
   });
 
   it('refuses a token that is not yet valid', async () => {
@@ -128,12 +148,17 @@ describe('token verification at /mcp', () => {
 
   it('refuses a token whose kid is unknown', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'unknown-kid', typ: 'at+jwt' }).sign(privateKey);
+    const token = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'ES256', kid: 'unknown-kid', typ: 'at+jwt' })
+      .sign(privateKey);
     await expectRejected(token, 'ERR_TOKEN_KEY_UNKNOWN');
   });
 
   it('refuses alg none', async () => {
-    await expectRejected(`${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(claims())}.`, 'ERR_TOKEN_ALG_NOT_ALLOWED');
+    await expectRejected(
+      `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(claims())}.`,
+      'ERR_TOKEN_ALG_NOT_ALLOWED',
+    );
   });
 
   it('refuses HS256 signed with the public key as the secret', async () => {
@@ -153,7 +178,10 @@ describe('token verification at /mcp', () => {
   });
 
   it('refuses a token for another audience (no token passthrough)', async () => {
-    await expectRejected(await signed(claims({ aud: 'https://other.example/mcp' })), 'ERR_TOKEN_AUDIENCE_INVALID');
+    await expectRejected(
+      await signed(claims({ aud: 'https://other.example/mcp' })),
+      'ERR_TOKEN_AUDIENCE_INVALID',
+    );
   });
 
   it('ignores jku, x5u and jwk headers and never fetches them', async () => {
@@ -187,7 +215,10 @@ describe('token verification at /mcp', () => {
   });
 
   it('rejects an oversized token before any crypto', async () => {
-    await expectRejected(`${b64({ alg: 'ES256', typ: 'at+jwt' })}.${'A'.repeat(9000)}.sig`, 'ERR_TOKEN_TOO_LARGE');
+    await expectRejected(
+      `${b64({ alg: 'ES256', typ: 'at+jwt' })}.${'A'.repeat(9000)}.sig`,
+      'ERR_TOKEN_TOO_LARGE',
+    );
   });
 
   it('treats a missing scope claim as no scopes', async () => {
@@ -217,7 +248,9 @@ describe('scope-filtered tools with a real MCP client', () => {
   });
 
   it('shows a token with both scopes both tools', async () => {
-    const client = await connect(await stack.mint({ sub: 'both@example.com', scopes: ['public:read', 'confidential:read'] }));
+    const client = await connect(
+      await stack.mint({ sub: 'both@example.com', scopes: ['public:read', 'confidential:read'] }),
+    );
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(['get_confidential_info', 'get_public_info']);
     await client.close();
@@ -234,12 +267,19 @@ describe('scope-filtered tools with a real MCP client', () => {
   it('refuses a call the token does not allow with 403 naming the scope, and records the denial', async () => {
     const token = await stack.mint({ sub: 'denied@example.com', scopes: ['public:read'] });
     const response = await post(
-      { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_confidential_info', arguments: {} } },
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'get_confidential_info', arguments: {} },
+      },
       { token },
     );
     expect(response.status).toBe(403);
     expect(response.body.error).toBe('ERR_SCOPE_INSUFFICIENT');
-    expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="confidential:read"/);
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /error="insufficient_scope".*scope="confidential:read"/,
+    );
     const events = await eventsOfTrace(response.traceId);
     expect(events.map((e) => [e.type, e.reasonCode, e.toolName, e.jsonRpcId])).toEqual([
       ['tool.call.denied', 'ERR_SCOPE_INSUFFICIENT', 'get_confidential_info', '7'],
@@ -254,7 +294,10 @@ describe('scope-filtered tools with a real MCP client', () => {
     await client.close();
     const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
     expect(text).toContain('Northwind Analytics');
-    const events = await stack.store.query({ subject: 'reader@example.com', type: ['tool.call.allowed', 'tool.call.completed'] });
+    const events = await stack.store.query({
+      subject: 'reader@example.com',
+      type: ['tool.call.allowed', 'tool.call.completed'],
+    });
     const allowed = events.filter((e) => e.type === 'tool.call.allowed');
     const completed = events.filter((e) => e.type === 'tool.call.completed');
     expect(allowed).toHaveLength(1);
@@ -265,8 +308,14 @@ describe('scope-filtered tools with a real MCP client', () => {
   });
 
   it('refuses an unknown tool without revealing whether it exists, and records why', async () => {
-    const token = await stack.mint({ sub: 'prober@example.com', scopes: ['public:read', 'confidential:read'] });
-    const response = await post({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'drop_tables' } }, { token });
+    const token = await stack.mint({
+      sub: 'prober@example.com',
+      scopes: ['public:read', 'confidential:read'],
+    });
+    const response = await post(
+      { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'drop_tables' } },
+      { token },
+    );
     expect(response.status).toBe(200);
     expect(response.body.error).toMatchObject({ code: -32602, message: 'Unknown tool: drop_tables' });
     const events = await eventsOfTrace(response.traceId);
@@ -280,30 +329,32 @@ describe('transport guards', () => {
     // fetch may not set Host (a forbidden header), so this one goes through node:http.
     const trace = stack.traceparent();
     const url = new URL(stack.mcpUrl);
-    const response = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: {
-            host: 'evil.example',
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-            traceparent: trace.header,
+    const response = await new Promise<{ status: number; body: Record<string, unknown> }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: {
+              host: 'evil.example',
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              traceparent: trace.header,
+            },
           },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(listRequest));
-    });
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(listRequest));
+      },
+    );
     expect(response.status).toBe(403);
     expect(response.body.error).toBe('ERR_HOST_NOT_ALLOWED');
     const events = await eventsOfTrace(trace.traceId);
@@ -321,7 +372,10 @@ describe('transport guards', () => {
 
   it('refuses a body over the limit with 413', async () => {
     const token = await stack.mint({ sub: 'big@example.com', scopes: ['public:read'] });
-    const response = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1_100_000) } }, { token });
+    const response = await post(
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(1_100_000) } },
+      { token },
+    );
     expect(response.status).toBe(413);
     expect(response.body.error).toBe('ERR_REQUEST_TOO_LARGE');
   });
@@ -340,7 +394,10 @@ describe('transport guards', () => {
 
   it('publishes RFC 9728 metadata at the root and path-inserted locations', async () => {
     const origin = new URL(stack.mcpUrl).origin;
-    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+    for (const path of [
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+    ]) {
       const metadata = (await (await fetch(`${origin}${path}`)).json()) as Record<string, unknown>;
       expect(metadata).toMatchObject({
         resource: stack.mcpUrl,

@@ -31,7 +31,8 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
     });
     const jwksHost = new URL(config.jwksUrl).hostname;
     // Plain http only for keys fetched inside the cluster network (a Service name) or in development.
-    const allowHttp = config.appEnv !== 'production' || !jwksHost.includes('.') || jwksHost.endsWith('.svc.cluster.local');
+    const allowHttp =
+      config.appEnv !== 'production' || !jwksHost.includes('.') || jwksHost.endsWith('.svc.cluster.local');
     const jwks = remoteJwks(config.jwksUrl, { allowHttp });
     const verifier = createAccessTokenVerifier({
       keys: jwks,
@@ -52,7 +53,8 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       logger: loggerOptions('mcp-server', config),
     });
     for (const tool of policy.tools.keys()) {
-      if (!tools.some((t) => t.name === tool)) app.log.warn({ tool }, 'policy lists a tool this server does not have');
+      if (!tools.some((t) => t.name === tool))
+        app.log.warn({ tool }, 'policy lists a tool this server does not have');
     }
     await app.listen({ port: config.port, host: config.host });
     // Load the keys now so /ready reflects them; a failure here is retried on the first token.

@@ -29,7 +29,9 @@ export function readCommonConfig(env: EnvReader): CommonConfig {
   const appEnv = env.oneOf<AppEnv>('APP_ENV', ['development', 'test', 'production'], 'development');
   const databaseUrl = env.optional('DATABASE_URL');
   if (appEnv === 'production' && databaseUrl === undefined) {
-    env.problem('DATABASE_URL is required when APP_ENV=production (the embedded database is for local use only)');
+    env.problem(
+      'DATABASE_URL is required when APP_ENV=production (the embedded database is for local use only)',
+    );
   }
   const role = env.string('DATABASE_APP_ROLE', 'mcp_app');
   return {

@@ -67,7 +67,9 @@ export class EnvReader {
       if (url.hash || url.username || url.password) throw new TypeError('no fragment or credentials allowed');
       return url.href;
     } catch (error) {
-      this.#problems.push(`${name}=${JSON.stringify(value)} is not an absolute http(s) URL (${(error as Error).message})`);
+      this.#problems.push(
+        `${name}=${JSON.stringify(value)} is not an absolute http(s) URL (${(error as Error).message})`,
+      );
       return fallback;
     }
   }
@@ -88,7 +90,9 @@ export class EnvReader {
     if (value === undefined) return fallback;
     const seconds = parseDurationSeconds(value);
     if (seconds === undefined || seconds < min || seconds > max) {
-      this.#problems.push(`${name}=${JSON.stringify(value)} must be a duration from ${min}s to ${max}s (e.g. 15m)`);
+      this.#problems.push(
+        `${name}=${JSON.stringify(value)} must be a duration from ${min}s to ${max}s (e.g. 15m)`,
+      );
       return fallback;
     }
     return seconds;

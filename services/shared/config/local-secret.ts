@@ -7,7 +7,11 @@ import { ConfigError } from './config-error.js';
  * A symmetric secret: from `value` (base64, at least 32 bytes) when configured, else read from — or
  * on first use created at — `file` with mode 0600. Only local setups should rely on the file.
  */
-export async function loadOrCreateSecret(options: { name: string; value: string | undefined; file: string }): Promise<Buffer> {
+export async function loadOrCreateSecret(options: {
+  name: string;
+  value: string | undefined;
+  file: string;
+}): Promise<Buffer> {
   if (options.value !== undefined) return decode(options.value, options.name);
   try {
     return decode((await readFile(options.file, 'utf8')).trim(), options.file);

@@ -7,7 +7,9 @@ export type ReadinessChecks = Readonly<Record<string, () => boolean>>;
 export async function healthRoute(app: FastifyInstance, options: { checks: ReadinessChecks }): Promise<void> {
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) => {
-    const checks = Object.fromEntries(Object.entries(options.checks).map(([name, check]) => [name, safe(check)]));
+    const checks = Object.fromEntries(
+      Object.entries(options.checks).map(([name, check]) => [name, safe(check)]),
+    );
     const ready = Object.values(checks).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });

@@ -16,7 +16,10 @@ export interface AuditStore {
  * `migrate: true` applies them first: only the all-in-one local `npm start` and dev commands on the
  * embedded database do that.
  */
-export async function openAuditStore(config: CommonConfig, options: { migrate?: boolean } = {}): Promise<AuditStore> {
+export async function openAuditStore(
+  config: CommonConfig,
+  options: { migrate?: boolean } = {},
+): Promise<AuditStore> {
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -44,15 +47,24 @@ async function assertSchemaCurrent(database: DatabaseHandle): Promise<void> {
   const expected = (await loadMigrations()).map((migration) => migration.version);
   let applied: number[];
   try {
-    const rows = await database.execute<{ version: number | string }>('SELECT version FROM schema_migrations');
+    const rows = await database.execute<{ version: number | string }>(
+      'SELECT version FROM schema_migrations',
+    );
     applied = rows.map((row) => Number(row.version));
   } catch (error) {
-    throw new AppError('ERR_CONFIG_INVALID', `the database schema is not migrated (${(error as Error).message}); run \`npm run migrate\` first`, {
-      cause: error,
-    });
+    throw new AppError(
+      'ERR_CONFIG_INVALID',
+      `the database schema is not migrated (${(error as Error).message}); run \`npm run migrate\` first`,
+      {
+        cause: error,
+      },
+    );
   }
   const missing = expected.filter((version) => !applied.includes(version));
   if (missing.length > 0) {
-    throw new AppError('ERR_CONFIG_INVALID', `the database is missing migration(s) ${missing.join(', ')}; run \`npm run migrate\` first`);
+    throw new AppError(
+      'ERR_CONFIG_INVALID',
+      `the database is missing migration(s) ${missing.join(', ')}; run \`npm run migrate\` first`,
+    );
   }
 }

@@ -2,12 +2,17 @@
  * Runs a service until SIGTERM or SIGINT, then closes it with grace (in-flight requests finish,
  * pending audit events are flushed). A start-up failure prints one clear line and exits 1.
  */
-export async function runUntilSignal(name: string, start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
+export async function runUntilSignal(
+  name: string,
+  start: () => Promise<{ close(): Promise<void> }>,
+): Promise<void> {
   let service: { close(): Promise<void> };
   try {
     service = await start();
   } catch (error) {
-    process.stderr.write(`${name}: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${name}: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
   let stopping = false;

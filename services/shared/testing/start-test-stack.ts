@@ -3,12 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadOrCreateSigningKeys, type SigningKeys, signAccessToken } from '../auth/index.js';
-import type { EventStore } from '../event-store/index.js';
-import { openAuditStore } from '../runtime/index.js';
-import type { RunningService } from '../runtime/index.js';
 import { startMcpServer } from '../../mcp-server/src/server.js';
 import { startTokenService } from '../../token-service/src/server.js';
+import { loadOrCreateSigningKeys, type SigningKeys, signAccessToken } from '../auth/index.js';
+import type { EventStore } from '../event-store/index.js';
+import type { RunningService } from '../runtime/index.js';
+import { openAuditStore } from '../runtime/index.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** A token service and an MCP server on loopback over a fresh migrated database. */
@@ -36,7 +36,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -56,7 +58,9 @@ export async function startTestStack(env: Readonly<Record<string, string>> = {})
     MCP_RESOURCE_URL: mcpUrl,
     ...env,
   };
-  const tokenService = await startTokenService({ env: { ...base, PORT: String(tokenPort), INSTANCE_ID: 'ts-test' } });
+  const tokenService = await startTokenService({
+    env: { ...base, PORT: String(tokenPort), INSTANCE_ID: 'ts-test' },
+  });
   const mcp = await startMcpServer({ env: { ...base, PORT: String(mcpPort), INSTANCE_ID: 'mcp-test' } });
   const reader = await openAuditStore({
     appEnv: 'test',

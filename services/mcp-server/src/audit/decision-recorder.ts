@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { AuditEvent, EventEnvelope } from '../../../shared/event-store/events.js';
+import { uuidV7 } from '../../../shared/event-store/index.js';
 import type { CallerContext } from '../mcp/request-context.js';
 
 type Envelope = Omit<EventEnvelope, 'service' | 'instanceId'>;
@@ -18,7 +18,10 @@ export class DecisionRecorder {
     this.#instanceId = instanceId;
   }
 
-  envelope(caller: CallerContext, request: { method: string; toolName?: string; jsonRpcId?: string | number }): Envelope {
+  envelope(
+    caller: CallerContext,
+    request: { method: string; toolName?: string; jsonRpcId?: string | number },
+  ): Envelope {
     return {
       actor: caller.actor,
       request: {
@@ -35,14 +38,15 @@ export class DecisionRecorder {
 
   /** Appends one event stamped with this service and instance; returns its event id. */
   async record(event: DistributiveOmit<AuditEvent, 'service' | 'instanceId'>): Promise<string> {
-    const eventId = event.eventId ?? uuidv7();
-    await this.#append({ ...event, eventId, service: 'mcp-server', instanceId: this.#instanceId } as AuditEvent);
+    const eventId = event.eventId ?? uuidV7();
+    await this.#append({
+      ...event,
+      eventId,
+      service: 'mcp-server',
+      instanceId: this.#instanceId,
+    } as AuditEvent);
     return eventId;
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-function uuidv7(): string {
-  return randomUUID();
-}

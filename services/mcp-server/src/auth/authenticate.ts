@@ -2,15 +2,19 @@ import type { FastifyRequest } from 'fastify';
 import { extractBearerToken, type VerifyResult } from '../../../shared/auth/index.js';
 import type { ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import { ChallengeError } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import type { AuthRejectionRecorder } from '../audit/auth-rejection-recorder.js';
 import { bearerChallenge } from './bearer-challenge.js';
-import { ChallengeError } from '../../../shared/http/index.js';
 
 export interface AuthenticatorOptions {
   readonly verify: (token: string) => Promise<VerifyResult>;
   /** Revocation check (token id, subject, issued-at); returns a reason code when refused. */
-  readonly checkRevoked?: (claims: { jti: string; sub: string; iat?: number | undefined }) => ErrorCode | undefined;
+  readonly checkRevoked?: (claims: {
+    jti: string;
+    sub: string;
+    iat?: number | undefined;
+  }) => ErrorCode | undefined;
   readonly policy: () => PolicyRef;
   readonly rejections: AuthRejectionRecorder;
   readonly resourceMetadataUrl: string;

@@ -28,11 +28,15 @@ export function inspectMessages(body: unknown): InspectResult {
     const record = item as Record<string, unknown>;
     if (record.jsonrpc !== '2.0') return { ok: false, message: 'jsonrpc must be "2.0"' };
     const { method, id } = record;
-    if (method !== undefined && typeof method !== 'string') return { ok: false, message: 'method must be a string' };
+    if (method !== undefined && typeof method !== 'string')
+      return { ok: false, message: 'method must be a string' };
     if (id !== undefined && id !== null && typeof id !== 'string' && typeof id !== 'number') {
       return { ok: false, message: 'id must be a string or a number' };
     }
-    const params = typeof record.params === 'object' && record.params !== null ? (record.params as Record<string, unknown>) : {};
+    const params =
+      typeof record.params === 'object' && record.params !== null
+        ? (record.params as Record<string, unknown>)
+        : {};
     messages.push({
       method,
       id: id ?? undefined,

@@ -11,7 +11,8 @@ export function checkHostAndOrigin(
   allowedOrigins: ReadonlySet<string>,
 ): AppError | undefined {
   const host = request.headers.host?.toLowerCase();
-  if (!host || !allowedHosts.has(host)) return new AppError('ERR_HOST_NOT_ALLOWED', `Host ${JSON.stringify(host ?? '')}`);
+  if (!host || !allowedHosts.has(host))
+    return new AppError('ERR_HOST_NOT_ALLOWED', `Host ${JSON.stringify(host ?? '')}`);
   const origin = request.headers.origin;
   if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
     return new AppError('ERR_ORIGIN_NOT_ALLOWED', `Origin ${JSON.stringify(origin)}`);

@@ -2,14 +2,14 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../../../shared/errors/index.js';
 import { decideToolCall, filterTools } from '../../../shared/policy/index.js';
-import { argumentsHmac } from '../audit/arguments-hmac.js';
-import { bearerChallenge } from '../auth/bearer-challenge.js';
-import type { Authenticator } from '../auth/authenticate.js';
 import type { McpAppDeps } from '../app.js';
+import { argumentsHmac } from '../audit/arguments-hmac.js';
+import type { DecisionRecorder } from '../audit/decision-recorder.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { buildMcpServer } from '../mcp/build-mcp-server.js';
 import { type InspectedMessage, inspectMessages } from '../mcp/inspect-messages.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
-import type { DecisionRecorder } from '../audit/decision-recorder.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,7 +43,11 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
       return reply.code(400).send({
         jsonrpc: '2.0',
         id: null,
-        error: { code: -32600, message: `Invalid Request: ${inspected.message}`, data: { error: 'ERR_REQUEST_INVALID' } },
+        error: {
+          code: -32600,
+          message: `Invalid Request: ${inspected.message}`,
+          data: { error: 'ERR_REQUEST_INVALID' },
+        },
       });
     }
 
@@ -65,7 +69,11 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
       onCompleted: async (call, outcome) => {
         await recorder.record({
           type: 'tool.call.completed',
-          ...recorder.envelope(caller, { method: 'tools/call', toolName: call.toolName, jsonRpcId: call.jsonRpcId }),
+          ...recorder.envelope(caller, {
+            method: 'tools/call',
+            toolName: call.toolName,
+            jsonRpcId: call.jsonRpcId,
+          }),
           decision: 'allow',
           scopesRequired: call.requiredScopes,
           data: {
@@ -81,7 +89,10 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
         );
       },
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     reply.hijack();
     reply.raw.on('close', () => {
       void transport.close();
@@ -190,4 +201,3 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
       });
   }
 }
-

@@ -19,8 +19,13 @@ export async function protectedResourceRoute(app: FastifyInstance, options: Opti
     resource_name: 'MCP documents server',
   });
   const resourcePath = new URL(options.resourceUrl).pathname.replace(/\/$/, '');
-  const paths = new Set(['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${resourcePath}`]);
+  const paths = new Set([
+    '/.well-known/oauth-protected-resource',
+    `/.well-known/oauth-protected-resource${resourcePath}`,
+  ]);
   for (const url of paths) {
-    app.get(url, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(metadata));
+    app.get(url, async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(metadata),
+    );
   }
 }

@@ -41,7 +41,10 @@ export async function devTokensRoute(app: FastifyInstance, options: Options): Pr
     },
     async (request, reply) => {
       const presented = Buffer.from(String(request.headers['x-dev-admin-secret'] ?? ''), 'base64');
-      if (presented.length !== options.adminSecret.length || !timingSafeEqual(presented, options.adminSecret)) {
+      if (
+        presented.length !== options.adminSecret.length ||
+        !timingSafeEqual(presented, options.adminSecret)
+      ) {
         throw new AppError('ERR_TOKEN_MISSING', 'a valid x-dev-admin-secret header is required');
       }
       const { sub, scope = '', ttl_seconds: ttlSeconds = 900 } = request.body;

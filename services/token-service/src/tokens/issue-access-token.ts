@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type SigningKeys, scopes as knownScopes, signAccessToken } from '../../../shared/auth/index.js';
+import { scopes as knownScopes, type SigningKeys, signAccessToken } from '../../../shared/auth/index.js';
 import { AppError } from '../../../shared/errors/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
@@ -36,11 +36,17 @@ export interface IssuedAccessToken {
  * Signs an RFC 9068 access token and records `token.issued`; the token is returned only once the
  * event is committed, so no token exists that the audit log does not know about.
  */
-export async function issueAccessToken(context: IssuerContext, input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
+export async function issueAccessToken(
+  context: IssuerContext,
+  input: IssueAccessTokenInput,
+): Promise<IssuedAccessToken> {
   if (input.subject.trim() === '') throw new AppError('ERR_REQUEST_INVALID', 'subject must not be empty');
   const unknown = input.scopes.filter((scope) => !(knownScopes as readonly string[]).includes(scope));
   if (unknown.length > 0) {
-    throw new AppError('ERR_REQUEST_INVALID', `unknown scope ${unknown.join(', ')} (known: ${knownScopes.join(', ')})`);
+    throw new AppError(
+      'ERR_REQUEST_INVALID',
+      `unknown scope ${unknown.join(', ')} (known: ${knownScopes.join(', ')})`,
+    );
   }
   const granted = [...new Set(input.scopes)].sort();
   const now = context.now?.() ?? new Date();
@@ -70,7 +76,12 @@ export async function issueAccessToken(context: IssuerContext, input: IssueAcces
     scopesGranted: granted,
     trace: input.trace,
     source: input.source,
-    data: { audience: context.audience, expiresAt: expiresAt.toISOString(), issuedVia: input.issuedVia, scopes: granted },
+    data: {
+      audience: context.audience,
+      expiresAt: expiresAt.toISOString(),
+      issuedVia: input.issuedVia,
+      scopes: granted,
+    },
   });
   return { accessToken, tokenId, expiresAt, scopes: granted };
 }
