@@ -83,7 +83,10 @@ export type TokenIssued = Ev<
   'token.issued',
   { audience: string; expiresAt: string; issuedVia: string; scopes: readonly string[] }
 >;
-export type TokenRefreshed = Ev<'token.refreshed', { audience: string; expiresAt: string; scopes: readonly string[] }>;
+export type TokenRefreshed = Ev<
+  'token.refreshed',
+  { audience: string; expiresAt: string; scopes: readonly string[] }
+>;
 export type TokenRevoked = Ev<
   'token.revoked',
   { revokedTokenId?: string; revokedSubject?: string; revokedBefore?: string; reason: string }
@@ -107,7 +110,10 @@ export type ToolCallCompleted = Ev<
   { outcome: 'ok' | 'error'; durationMs: number; allowedEventId: string; errorCode?: string }
 >;
 export type PolicyActivated = Ev<'policy.activated', { files: readonly string[] }>;
-export type AuditQueried = Ev<'audit.queried', { filters: Readonly<Record<string, string>>; resultCount: number }>;
+export type AuditQueried = Ev<
+  'audit.queried',
+  { filters: Readonly<Record<string, string>>; resultCount: number }
+>;
 export type AuditCheckpointSealed = Ev<
   'audit.checkpoint.sealed',
   { fromPosition: string; toPosition: string; treeSize: number; rootHash: string; signature: string }

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:audit`: audit append throughput and commit latency, group commit versus one INSERT
+ * per event, on a throw-away database of the local PostgreSQL (`DATABASE_URL`, default
+ * postgres://postgres@127.0.0.1:5432/postgres). `synchronous_commit` stays on: every append waits
+ * for its WAL flush, as in production. `BENCH_SECONDS` sets each phase's length (default 4).
+ */
+import pg from 'pg';
+import { type DatabaseHandle, migrateDatabase, openDatabase } from '../services/shared/db/index.js';
+import {
+  appendEvents,
+  createEventStore,
+  prepareEvent,
+  type ToolCallAllowed,
+} from '../services/shared/event-store/index.js';
+
+const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const phaseMs = Number(process.env.BENCH_SECONDS || 4) * 1_000;
+const producerCounts = [16, 64];
+const maxConcurrentFlushes = Number(process.env.BENCH_FLUSHES || 2);
+
+interface PhaseResult {
+  readonly mode: string;
+  readonly producers: number;
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+function event(producer: number, n: number): ToolCallAllowed {
+  return {
+    type: 'tool.call.allowed',
+    service: 'bench',
+    instanceId: `bench-${process.pid}`,
+    actor: { subject: `user-${producer}@example.com`, clientId: 'claude-code', tokenId: `jti-${producer}` },
+    request: { method: 'tools/call', toolName: 'get_public_info', jsonRpcId: String(n) },
+    decision: 'allow',
+    reasonCode: 'OK',
+    policy: { id: 'tools', version: '2025-01-01', hash: 'a'.repeat(64) },
+    scopesRequired: ['public:read'],
+    scopesGranted: ['public:read'],
+    trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' },
+    source: { address: '10.0.0.1', userAgent: 'claude-code/2.1' },
+    data: { argumentsHmac: 'f'.repeat(64) },
+  };
+}
+
+/** Runs `producers` loops that each await one append at a time until the phase ends. */
+async function phase(
+  mode: string,
+  producers: number,
+  durationMs: number,
+  appendOne: (producer: number, n: number) => Promise<unknown>,
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const endAt = started + durationMs;
+  await Promise.all(
+    Array.from({ length: producers }, async (_, producer) => {
+      for (let n = 0; performance.now() < endAt; n++) {
+        const t0 = performance.now();
+        await appendOne(producer, n);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsedS = (performance.now() - started) / 1_000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    mode,
+    producers,
+    events: latencies.length,
+    eventsPerSecond: latencies.length / elapsedS,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const name = `bench_audit_${process.pid}_${Date.now().toString(36)}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  let database: DatabaseHandle | undefined;
+  const results: PhaseResult[] = [];
+  try {
+    await migrateDatabase({ url: url.toString(), dataDir: '.data' });
+    database = await openDatabase({
+      url: url.toString(),
+      dataDir: '.data',
+      appRole: 'mcp_app',
+      poolSize: 16,
+    });
+    const db = database;
+    const [{ synchronous_commit }] = (await db.execute<{ synchronous_commit: string }>(
+      'SHOW synchronous_commit',
+    )) as [{ synchronous_commit: string }];
+    console.log(
+      `database ${name}, synchronous_commit=${synchronous_commit}, ${phaseMs / 1_000} s per phase\n`,
+    );
+
+    const store = createEventStore({ database: db, maxConcurrentFlushes });
+    await phase('warm-up', 16, 1_000, (p, n) => store.append(event(p, n)));
+    for (const producers of producerCounts) {
+      results.push(await phase('group commit', producers, phaseMs, (p, n) => store.append(event(p, n))));
+    }
+    await store.close();
+    for (const producers of producerCounts) {
+      results.push(
+        await phase('INSERT per event (pool 16)', producers, phaseMs, (p, n) =>
+          appendEvents(db, [prepareEvent(event(p, n), new Date())]),
+        ),
+      );
+    }
+  } finally {
+    await database?.close();
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+
+  const rows = results.map((r) => ({
+    mode: r.mode,
+    producers: r.producers,
+    events: r.events,
+    'events/s': Math.round(r.eventsPerSecond),
+    'p50 ms': r.p50Ms.toFixed(2),
+    'p99 ms': r.p99Ms.toFixed(2),
+  }));
+  console.table(rows);
+  for (const producers of producerCounts) {
+    const group = results.find((r) => r.mode === 'group commit' && r.producers === producers)!;
+    const single = results.find((r) => r.mode !== 'group commit' && r.producers === producers)!;
+    console.log(
+      `${producers} producers: group commit ${(group.eventsPerSecond / single.eventsPerSecond).toFixed(1)}× the events/s of one INSERT per event`,
+    );
+  }
+}
+
+await main();

@@ -1,0 +1,27 @@
+export {
+  type AuditEventsTable,
+  type Database,
+  type ReadonlyDatabase,
+  readOnly,
+  type SchemaMigrationsTable,
+} from './database.js';
+export {
+  applyMigrations,
+  defaultMigrationsDir,
+  loadMigrations,
+  MigrationError,
+  type MigrationFile,
+  type MigrationReport,
+  type MigrationSession,
+} from './migrate.js';
+export {
+  type DatabaseHandle,
+  DatabaseTimeoutError,
+  type ExecuteOptions,
+  migrateDatabase,
+  type OpenDatabaseOptions,
+  openDatabase,
+  pgClientSession,
+  pgliteSession,
+} from './open-database.js';
+export { DatabaseLockedError } from './pid-lock.js';

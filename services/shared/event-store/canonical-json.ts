@@ -1,0 +1,84 @@
+/**
+ * Canonical JSON: object keys sorted by UTF-16 code units, no whitespace, numbers and strings as
+ * `JSON.stringify` writes them (ECMAScript number serialisation, as in RFC 8785). Members whose value
+ * is `undefined` are left out and `toJSON()` is honoured, exactly like `JSON.stringify`, so the text
+ * hashed is the text stored.
+ *
+ * Strings must be storable by PostgreSQL: a NUL character or a lone surrogate would make the whole
+ * multi-row INSERT fail, so they are refused here, per event, before anything is queued.
+ *
+ * @throws {TypeError} for a string PostgreSQL cannot store, a bigint, or a cycle.
+ * @example
+ * canonicalJson({ b: 1, a: [true, null] }); // '{"a":[true,null],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, 0);
+}
+
+// Deeper than any audit payload; stops a cyclic structure without tracking visited objects.
+const maxDepth = 64;
+// NUL, or any surrogate (then checked properly): one regex scan on the common path.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point.
+const suspicious = /[\u0000\ud800-\udfff]/;
+
+function write(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      checkStorable(value);
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'bigint':
+      throw new TypeError('A bigint cannot be represented in JSON; convert it to a string');
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= maxDepth) throw new TypeError(`JSON nested deeper than ${maxDepth} levels (or a cycle)`);
+      const withToJson = value as { toJSON?: unknown };
+      if (typeof withToJson.toJSON === 'function')
+        return write((withToJson.toJSON as () => unknown)(), depth);
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const item: unknown = value[i];
+          out += isOmitted(item) ? 'null' : write(item, depth + 1);
+        }
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = sortedKeys(record);
+      let out = '{';
+      for (const key of keys) {
+        const member = record[key];
+        if (isOmitted(member)) continue;
+        checkStorable(key);
+        out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${write(member, depth + 1)}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return 'null';
+  }
+}
+
+/** Keys in UTF-16 code unit order; objects built in that order (the event envelope) skip the sort. */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) return keys.sort();
+  }
+  return keys;
+}
+
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+function checkStorable(text: string): void {
+  if (!suspicious.test(text)) return;
+  if (text.includes('\u0000')) throw new TypeError('Strings in audit events must not contain NUL characters');
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new TypeError('Strings in audit events must be well-formed UTF-16 (no lone surrogates)');
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { sampleAllowed } from '../testing/sample-events.js';
+import { canonicalJson } from './canonical-json.js';
+import { contentHash, type HashedEventFields } from './content-hash.js';
+import { prepareEvent } from './prepare-event.js';
+import { uuidV7 } from './uuid-v7.js';
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and writes no whitespace', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, 'x'], c: null } })).toBe('{"a":{"c":null,"d":[1,"x"]},"b":1}');
+  });
+
+  it('drops undefined members like JSON.stringify, so the hashed text is the stored text', () => {
+    const value = { a: undefined, b: [undefined, 2], c: new Date(0), d: Number.NaN };
+    expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+  });
+
+  it('refuses strings PostgreSQL cannot store (NUL, lone surrogate)', () => {
+    expect(() => canonicalJson({ a: 'x\u0000y' })).toThrow(TypeError);
+    expect(() => canonicalJson({ a: '\ud800' })).toThrow(TypeError);
+    expect(() => canonicalJson({ 'k\u0000': 1 })).toThrow(TypeError);
+  });
+
+  it('refuses bigints and cycles', () => {
+    expect(() => canonicalJson({ a: 1n })).toThrow(TypeError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => canonicalJson(cyclic)).toThrow(TypeError);
+  });
+});
+
+describe('contentHash', () => {
+  it('does not depend on key order, and changes when any hashed field changes', () => {
+    const fields = JSON.parse(prepareEvent(sampleAllowed(), new Date(0)).payload) as HashedEventFields & {
+      contentHash?: string;
+    };
+    const { contentHash: stored, ...hashed } = fields;
+    const reversed = Object.fromEntries(Object.entries(hashed).reverse()) as unknown as HashedEventFields;
+    expect(contentHash(reversed)).toBe(stored);
+    expect(contentHash({ ...hashed, toolName: 'get_confidential_info' })).not.toBe(stored);
+    expect(contentHash({ ...hashed, data: { argumentsHmac: 'other' } })).not.toBe(stored);
+  });
+});
+
+describe('prepareEvent', () => {
+  it('fills eventId (UUIDv7), idempotencyKey (= eventId), schemaVersion and occurredAt', () => {
+    const now = new Date('2025-01-02T03:04:05.678Z');
+    const prepared = prepareEvent(sampleAllowed(), now);
+    const payload = JSON.parse(prepared.payload) as Record<string, unknown>;
+    expect(prepared.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(prepared.idempotencyKey).toBe(prepared.eventId);
+    expect(payload).toMatchObject({
+      schemaVersion: 1,
+      occurredAt: '2025-01-02T03:04:05.678Z',
+      subject: 'alice@example.com',
+    });
+    expect(payload.contentHash).toBe(prepared.contentHash);
+  });
+
+  it('refuses an event the database would reject, naming the field', () => {
+    const now = new Date();
+    expect(() =>
+      prepareEvent(sampleAllowed({ type: 'tool.call.maybe' as 'tool.call.allowed' }), now),
+    ).toThrow(/event type/);
+    expect(() => prepareEvent(sampleAllowed({ decision: 'perhaps' as 'allow' }), now)).toThrow(/decision/);
+    expect(() => prepareEvent(sampleAllowed({ eventId: 'not-a-uuid' }), now)).toThrow(/eventId/);
+    expect(() => prepareEvent(sampleAllowed({ occurredAt: new Date(Number.NaN) }), now)).toThrow(
+      /occurredAt/,
+    );
+    expect(() =>
+      prepareEvent(sampleAllowed({ data: [] as unknown as { argumentsHmac?: string } }), now),
+    ).toThrow(/data/);
+    expect(() => prepareEvent(sampleAllowed({ reasonCode: 'a\u0000' }), now)).toThrow(/NUL/);
+  });
+});
+
+describe('uuidV7', () => {
+  it('sorts in creation order within one millisecond and across milliseconds', () => {
+    const ids = [...Array.from({ length: 5000 }, () => uuidV7(1_700_000_000_000)), uuidV7(1_700_000_000_001)];
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]!.slice(0, 13)).toBe('018bcfe5-6800');
+  });
+});

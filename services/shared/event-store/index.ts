@@ -1,0 +1,18 @@
+export type {
+  AppendReceipt,
+  EventAppender,
+  ReadCheckpoint,
+  StoredEvent,
+  StoreHealth,
+} from './api.js';
+export { appendEvents } from './append-events.js';
+export { canonicalJson } from './canonical-json.js';
+export { contentHash, type HashedEventFields, hashedFieldsOf } from './content-hash.js';
+export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.js';
+export * from './events.js';
+export { type CommitBatch, GroupCommitWriter, type GroupCommitWriterOptions } from './group-commit-writer.js';
+export { type PreparedEvent, prepareEvent } from './prepare-event.js';
+export { type EventQuery, queryEvents } from './query-events.js';
+export { type ReadAfterResult, readEventsAfter, startOfLog } from './read-events-after.js';
+export { toStoredEvent } from './stored-event.js';
+export { uuidV7 } from './uuid-v7.js';
