@@ -14,7 +14,9 @@ export interface TokenServiceConfig extends CommonConfig {
 }
 
 /** Reads and validates the token service's configuration; throws `ConfigError` naming every bad variable. */
-export function loadTokenServiceConfig(source: Readonly<Record<string, string | undefined>>): TokenServiceConfig {
+export function loadTokenServiceConfig(
+  source: Readonly<Record<string, string | undefined>>,
+): TokenServiceConfig {
   const env = new EnvReader(source);
   const common = readCommonConfig(env);
   const port = env.port('PORT', 8081);

@@ -21,7 +21,11 @@ export async function startTokenService(options: StartOptions): Promise<RunningS
     const policy = await activatePolicy(config, 'token-service', audit.store.append);
     const keys = await loadOrCreateSigningKeys(config.signingKeysDir);
     const devAdminSecret = config.devTokensEnabled
-      ? await loadOrCreateSecret({ name: 'dev admin secret', value: undefined, file: join(config.dataDir, 'dev-admin-secret') })
+      ? await loadOrCreateSecret({
+          name: 'dev admin secret',
+          value: undefined,
+          file: join(config.dataDir, 'dev-admin-secret'),
+        })
       : undefined;
     const app = await buildTokenServiceApp({
       config,
@@ -32,7 +36,10 @@ export async function startTokenService(options: StartOptions): Promise<RunningS
       logger: loggerOptions('token-service', config),
     });
     await app.listen({ port: config.port, host: config.host });
-    app.log.info({ issuer: config.issuerUrl, policyVersion: policy.version, kid: keys.current.kid }, 'token service ready');
+    app.log.info(
+      { issuer: config.issuerUrl, policyVersion: policy.version, kid: keys.current.kid },
+      'token service ready',
+    );
     return {
       url: config.issuerUrl,
       app,
