@@ -16,7 +16,8 @@ await runUntilSignal('npm start', async () => {
   const audit = await openAuditStore(config, { migrate: true });
   const started: { close(): Promise<void> }[] = [];
   try {
-    if (!env.OIDC_ISSUER) started.push(await startDevIdpFromEnv({ ...env, PORT: env.DEV_IDP_PORT ?? '8082' }));
+    if (!env.OIDC_ISSUER)
+      started.push(await startDevIdpFromEnv({ ...env, PORT: env.DEV_IDP_PORT ?? '8082' }));
     started.push(await startTokenService({ env: { ...env, PORT: env.TOKEN_SERVICE_PORT ?? '8081' }, audit }));
     started.push(await startMcpServer({ env: { ...env, PORT: env.MCP_PORT ?? env.PORT ?? '8080' }, audit }));
   } catch (error) {
