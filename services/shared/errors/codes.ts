@@ -36,6 +36,51 @@ export const errorCodes = {
     status: 503,
     message: 'The audit log is overloaded; the request was refused before anything was executed',
   },
+  ERR_LOGIN_STATE_MISSING: {
+    status: 400,
+    message: 'The sign-in has no pending login in this browser (expired, already used, or started elsewhere)',
+  },
+  ERR_LOGIN_STATE_MISMATCH: {
+    status: 400,
+    message: 'The sign-in response does not belong to the login started here',
+  },
+  ERR_LOGIN_UPSTREAM_DENIED: { status: 403, message: 'The identity provider did not sign the user in' },
+  ERR_LOGIN_UPSTREAM_INVALID: { status: 502, message: 'The identity provider response failed validation' },
+  ERR_LOGIN_HOSTED_DOMAIN: { status: 403, message: 'The account does not belong to the allowed domain' },
+  ERR_LOGIN_NO_POLICY_MATCH: { status: 403, message: 'No access policy grants this identity any scope' },
+  ERR_LOGIN_SCOPE_NOT_ALLOWED: {
+    status: 403,
+    message: 'Policy grants none of the requested scopes to this identity',
+  },
+  ERR_LOGIN_EXPIRED: {
+    status: 400,
+    message: 'The authorization request expired before the sign-in finished',
+  },
+  ERR_OAUTH_INVALID_REQUEST: { status: 400, message: 'The OAuth request is invalid' },
+  ERR_OAUTH_INVALID_CLIENT: { status: 401, message: 'The OAuth client is unknown or failed to authenticate' },
+  ERR_OAUTH_INVALID_GRANT: {
+    status: 400,
+    message: 'The authorization code or refresh token is invalid, expired, used, or issued to another client',
+  },
+  ERR_OAUTH_INVALID_REDIRECT_URI: {
+    status: 400,
+    message: 'The redirect URI is not registered for this client',
+  },
+  ERR_OAUTH_INVALID_CLIENT_METADATA: {
+    status: 400,
+    message: 'The client registration metadata is not acceptable',
+  },
+  ERR_OAUTH_INVALID_SCOPE: { status: 400, message: 'The requested scope is invalid' },
+  ERR_OAUTH_INVALID_TARGET: {
+    status: 400,
+    message: 'The requested resource is not served by this authorization server',
+  },
+  ERR_OAUTH_ACCESS_DENIED: { status: 403, message: 'The authorization request was denied' },
+  ERR_OAUTH_UNSUPPORTED: {
+    status: 400,
+    message: 'The OAuth request uses an unsupported grant, response type or parameter',
+  },
+  ERR_OAUTH_REJECTED: { status: 400, message: 'The OAuth request was rejected' },
   ERR_TOOL_FAILED: { status: 500, message: 'The tool failed' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

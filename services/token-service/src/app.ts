@@ -1,11 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { SigningKeys } from '../../shared/auth/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
 import { healthRoute, installErrorHandler } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
 import type { TokenServiceConfig } from './config.js';
+import { AccountStore } from './oauth/account-store.js';
+import { createAuthorizationServer } from './oauth/create-authorization-server.js';
+import { interactionRoutes } from './oauth/interaction-routes.js';
+import { oauthProviderRoutes } from './oauth/oauth-plugin.js';
 import { devTokensRoute } from './routes/dev-tokens-route.js';
 import { jwksRoute } from './routes/jwks-route.js';
+import type { IssuerContext } from './tokens/issue-access-token.js';
+import { browserLoginRoutes } from './upstream/browser-login-routes.js';
+import { LoginFlow } from './upstream/login-flow.js';
+import { LoginTransactionCodec } from './upstream/login-transaction.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
 
 /** Everything the token service app needs, built by `server.ts` (or a test) at start-up. */
 export interface TokenServiceDeps {
@@ -15,6 +25,13 @@ export interface TokenServiceDeps {
   readonly policy: Policy;
   /** Local admin secret enabling `POST /dev/tokens`; absent disables the route. */
   readonly devAdminSecret?: Buffer;
+  /**
+   * Keys the authorization server's cookies and the login transaction cookie (at least 32 bytes);
+   * absent means a random one, valid for this process only.
+   */
+  readonly cookieSecret?: Buffer;
+  /** The upstream IdP client; defaults to one built from `config.upstream` (openid-client). */
+  readonly upstream?: UpstreamClient;
   /** Logger options (pino through fastify); false or absent logs nothing (tests). */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -32,19 +49,51 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     checks: { database: () => deps.store.health().healthy, keys: () => true, policy: () => true },
   });
   await app.register(jwksRoute, { keys: deps.keys });
+  const issuer: IssuerContext = {
+    keys: deps.keys,
+    issuerUrl: config.issuerUrl,
+    audience: config.resourceUrl,
+    policy: deps.policy.ref,
+    append: deps.store.append,
+    instanceId: config.instanceId,
+  };
   if (config.devTokensEnabled && deps.devAdminSecret) {
-    await app.register(devTokensRoute, {
-      adminSecret: deps.devAdminSecret,
-      maxTtlSeconds: 86_400,
-      issuer: {
-        keys: deps.keys,
-        issuerUrl: config.issuerUrl,
-        audience: config.resourceUrl,
-        policy: deps.policy.ref,
-        append: deps.store.append,
-        instanceId: config.instanceId,
-      },
-    });
+    await app.register(devTokensRoute, { adminSecret: deps.devAdminSecret, maxTtlSeconds: 86_400, issuer });
   }
+
+  const cookieSecret = deps.cookieSecret ?? randomBytes(32);
+  const accounts = new AccountStore();
+  const authorizationServer = createAuthorizationServer({
+    config,
+    keys: deps.keys,
+    policy: deps.policy,
+    append: deps.store.append,
+    accounts,
+    cookieSecret,
+  });
+  app.addHook('onClose', async () => authorizationServer.close());
+  const flow = new LoginFlow({
+    upstream: deps.upstream ?? createUpstreamClient(config.upstream),
+    codec: new LoginTransactionCodec(cookieSecret),
+    policy: deps.policy,
+    append: deps.store.append,
+    instanceId: config.instanceId,
+    issuerUrl: config.issuerUrl,
+    upstreamHostedDomain: config.upstream.hostedDomain,
+  });
+  await app.register(oauthProviderRoutes, { provider: authorizationServer.provider });
+  await app.register(interactionRoutes, {
+    provider: authorizationServer.provider,
+    flow,
+    accounts,
+    resourceUrl: config.resourceUrl,
+  });
+  await app.register(browserLoginRoutes, {
+    flow,
+    issuer,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    issuerUrl: config.issuerUrl,
+    mcpUrl: config.resourceUrl,
+  });
   return app;
 }

@@ -27,17 +27,28 @@ export async function startTokenService(options: StartOptions): Promise<RunningS
           file: join(config.dataDir, 'dev-admin-secret'),
         })
       : undefined;
+    const cookieSecret = await loadOrCreateSecret({
+      name: 'OAUTH_COOKIE_SECRET',
+      value: config.cookieSecret,
+      file: join(config.dataDir, 'oauth-cookie-secret'),
+    });
     const app = await buildTokenServiceApp({
       config,
       keys,
       store: audit.store,
       policy,
       devAdminSecret,
+      cookieSecret,
       logger: loggerOptions('token-service', config),
     });
     await app.listen({ port: config.port, host: config.host });
     app.log.info(
-      { issuer: config.issuerUrl, policyVersion: policy.version, kid: keys.current.kid },
+      {
+        issuer: config.issuerUrl,
+        upstream: config.upstream.issuer,
+        policyVersion: policy.version,
+        kid: keys.current.kid,
+      },
       'token service ready',
     );
     return {

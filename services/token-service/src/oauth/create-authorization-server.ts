@@ -1,0 +1,200 @@
+import { hkdfSync } from 'node:crypto';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { scopes as contractScopes, type SigningKeys } from '../../../shared/auth/index.js';
+import type { EventAppender } from '../../../shared/event-store/api.js';
+import type { Policy } from '../../../shared/policy/index.js';
+import type { TokenServiceConfig } from '../config.js';
+import type { AccountStore } from './account-store.js';
+import { checkClientRegistration } from './client-registration-policy.js';
+import { escapeHtml, htmlDocument, htmlPageHeaders } from './html-page.js';
+import { MemoryAdapterStore } from './memory-adapter.js';
+import { installOAuthAudit } from './oauth-audit.js';
+import { matchesResource } from './resource-indicator.js';
+import { TokenFamilies } from './token-families.js';
+
+/** Where the authorization server's endpoints live, below the issuer (which has no path). */
+export const oauthRoutes = Object.freeze({
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  registration: '/oauth/register',
+  revocation: '/oauth/revoke',
+  jwks: '/oauth/jwks',
+  end_session: '/oauth/session/end',
+  interaction: '/oauth/interaction',
+});
+
+/** The scopes advertised in the metadata: the contract scopes and `offline_access` for refresh tokens. */
+export const advertisedScopes: readonly string[] = Object.freeze([...contractScopes, 'offline_access']);
+
+export interface AuthorizationServerOptions {
+  readonly config: TokenServiceConfig;
+  readonly keys: SigningKeys;
+  readonly policy: Policy;
+  readonly append: EventAppender['append'];
+  readonly accounts: AccountStore;
+  /** Keys the provider's cookies (session, interaction); derived, never used directly. */
+  readonly cookieSecret: Buffer;
+}
+
+/** The oidc-provider instance and the in-memory state that goes with it. */
+export interface AuthorizationServer {
+  readonly provider: Provider;
+  readonly families: TokenFamilies;
+  close(): void;
+}
+
+/**
+ * The OAuth 2.1 authorization server for MCP clients, built on oidc-provider: authorization code
+ * with PKCE S256 only, open dynamic registration for public native clients (RFC 7591, RFC 8252),
+ * refresh tokens rotated on every use with reuse detection that revokes the grant, RFC 7009
+ * revocation, RFC 9207 `iss`, and RFC 8707 resource indicators binding every access token to the
+ * MCP server. Access tokens are RFC 9068 JWTs signed with the service's key (the JWKS the MCP server
+ * verifies), carrying `scope`, `client_id` and the policy version `pv`.
+ *
+ * State (clients, grants, sessions, codes, refresh tokens) lives in memory: see `MemoryAdapterStore`.
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+  const { config, keys, policy, accounts } = options;
+  const store = new MemoryAdapterStore();
+  const families = new TokenFamilies();
+  const alg = keys.current.alg;
+  const resourceScope = contractScopes.join(' ');
+  const cookieKey = Buffer.from(hkdfSync('sha256', options.cookieSecret, '', 'oauth-cookies', 32)).toString(
+    'base64url',
+  );
+
+  const configuration: Configuration = {
+    adapter: store.factory,
+    jwks: keys.privateJwks() as Configuration['jwks'],
+    findAccount: (_ctx, sub) => {
+      const account = accounts.get(sub);
+      return (
+        account && {
+          accountId: sub,
+          claims: () => ({ sub, ...(account.email ? { email: account.email } : {}) }),
+        }
+      );
+    },
+    scopes: ['openid', 'offline_access'],
+    claims: { openid: ['sub'] },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: alg,
+    },
+    clientAuthMethods: ['none'],
+    enabledJWA: { idTokenSigningAlgValues: [alg] },
+    extraClientMetadata: {
+      properties: ['software_id', 'software_version'],
+      validator(_ctx, key, _value, metadata) {
+        if (key !== 'software_id') return;
+        const decision = checkClientRegistration(metadata);
+        if (!decision.ok) throw new errors.InvalidClientMetadata(decision.message);
+        // Loopback redirect URIs match on any port only for native clients (RFC 8252 §7.3), and
+        // the scopes a client gets are decided by policy per user, not by what it registered.
+        metadata.application_type = 'native';
+        delete metadata.scope;
+      },
+    },
+    cookies: {
+      names: { session: '_ts_session', interaction: '_ts_interaction', resume: '_ts_interaction_resume' },
+      keys: [cookieKey],
+    },
+    routes: {
+      authorization: oauthRoutes.authorization,
+      token: oauthRoutes.token,
+      registration: oauthRoutes.registration,
+      revocation: oauthRoutes.revocation,
+      jwks: oauthRoutes.jwks,
+      end_session: oauthRoutes.end_session,
+    },
+    interactions: { url: (_ctx, interaction) => `${oauthRoutes.interaction}/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: false },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      // The MCP server does not check sender constraints, so no token may be bound to a DPoP key.
+      dPoP: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        // RFC 8707 is optional for clients: a request without `resource` is for the MCP server.
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? config.resourceUrl,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (!matchesResource(indicator, config.resourceUrl)) {
+            throw new errors.InvalidTarget(
+              `this authorization server issues tokens for ${config.resourceUrl} only`,
+            );
+          }
+          return {
+            scope: resourceScope,
+            audience: config.resourceUrl,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.accessTokenTtlSeconds,
+            jwt: { sign: { alg } },
+          };
+        },
+      },
+    },
+    extraTokenClaims: () => ({ pv: policy.version }),
+    // Public clients get a new refresh token on every use; presenting an old one revokes the grant.
+    rotateRefreshToken: true,
+    // OAuth 2.1 clients (the MCP SDK) get refresh tokens without the OIDC `offline_access` scope, and
+    // they outlive the browser session at the token service: policy, not the session, bounds access.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
+    ttl: {
+      AccessToken: config.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      IdToken: 300,
+      Interaction: 600,
+      RefreshToken: config.refreshTokenTtlSeconds,
+      Grant: config.refreshTokenTtlSeconds,
+      Session: 8 * 3600,
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.set(htmlPageHeaders);
+      ctx.body = htmlDocument(
+        'Authorization error',
+        `<h1 class="error">Authorization error</h1>\n<p><code>${escapeHtml(String(out.error))}</code></p>\n<p>${escapeHtml(
+          String(out.error_description ?? ''),
+        )}</p>`,
+      );
+    },
+  };
+
+  const provider = new Provider(config.issuerUrl, configuration);
+  // RFC 8414 §2: exactly the scopes a client may ask for. Clients such as Claude Code request all of
+  // them; each user is granted the subset policy allows.
+  provider.use(async (ctx, next) => {
+    await next();
+    const oidc = (ctx as unknown as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
+    if (oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      ctx.body = {
+        ...(ctx.body as object),
+        scopes_supported: [...advertisedScopes],
+        claims_supported: undefined,
+      };
+    }
+  });
+  installOAuthAudit(provider, {
+    append: options.append,
+    instanceId: config.instanceId,
+    policy: () => policy.ref,
+    families,
+    issuerUrl: config.issuerUrl,
+    publicJwks: () => keys.publicJwks(),
+  });
+  return { provider, families, close: () => store.close() };
+}

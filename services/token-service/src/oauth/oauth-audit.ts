@@ -1,0 +1,228 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { JsonWebKeySet } from '../../../shared/auth/index.js';
+import { AppError } from '../../../shared/errors/index.js';
+import type { EventAppender } from '../../../shared/event-store/api.js';
+import type { AuditEvent, PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import { requestTrace } from '../../../shared/telemetry/index.js';
+import { oauthErrorCode } from './oauth-error-code.js';
+import type { TokenFamilies } from './token-families.js';
+
+/** What one request to oidc-provider did that the audit log must know, collected from its events. */
+interface RequestAudit {
+  readonly trace: TraceRef;
+  readonly source: SourceRef;
+  readonly errors: { error: string; description: string | undefined; detail: string | undefined }[];
+  readonly revokedGrants: string[];
+}
+
+export interface OAuthAuditOptions {
+  readonly append: EventAppender['append'];
+  readonly instanceId: string;
+  readonly policy: () => PolicyRef;
+  readonly families: TokenFamilies;
+  readonly issuerUrl: string;
+  readonly publicJwks: () => JsonWebKeySet;
+}
+
+const audits = new WeakMap<object, RequestAudit>();
+
+/**
+ * Records what oidc-provider decided — tokens issued and refreshed, token families revoked, requests
+ * refused — as audit events, and holds the response until they are committed: a koa middleware
+ * around the provider's router, so a token leaves only once `token.issued` is durable, and if the
+ * log cannot commit the client gets a 503 instead of the token (fail closed).
+ */
+export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions): void {
+  const onError = (ctx: KoaContextWithOIDC, error: unknown) => {
+    const audit = audits.get(ctx);
+    const {
+      error: code,
+      error_description: description,
+      error_detail: detail,
+    } = error as { error?: string; error_description?: string; error_detail?: string };
+    if (audit && typeof code === 'string' && (error as { statusCode?: number }).statusCode !== 500) {
+      audit.errors.push({ error: code, description, detail });
+    }
+  };
+  provider.on('authorization.error', onError);
+  provider.on('grant.error', onError);
+  provider.on('registration_create.error', onError);
+  provider.on('revocation.error', onError);
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) =>
+    audits.get(ctx)?.revokedGrants.push(grantId),
+  );
+
+  const jwks = () => createLocalJWKSet(options.publicJwks());
+
+  provider.use(async (ctx, next) => {
+    const audit: RequestAudit = {
+      trace: requestTrace(ctx.get('traceparent') || undefined),
+      source: { address: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
+      errors: [],
+      revokedGrants: [],
+    };
+    audits.set(ctx, audit);
+    await next();
+    const oidcCtx = ctx as unknown as KoaContextWithOIDC;
+    acceptJwtRevocation(oidcCtx, audit);
+    const events = [
+      ...(await issuedEvents(oidcCtx, audit)),
+      ...revokedFamilyEvents(oidcCtx, audit),
+      ...(await revokedAccessTokenEvents(oidcCtx, audit)),
+      ...rejectedEvents(oidcCtx, audit),
+    ];
+    if (events.length === 0) return;
+    try {
+      await options.append(events);
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
+      ctx.status = 503;
+      ctx.remove('location');
+      ctx.set('cache-control', 'no-store');
+      ctx.body = {
+        error: 'temporarily_unavailable',
+        error_description: `${code}: the audit log could not record this`,
+      };
+    }
+  });
+
+  function envelope(audit: RequestAudit) {
+    return {
+      service: 'token-service',
+      instanceId: options.instanceId,
+      policy: options.policy(),
+      trace: audit.trace,
+      source: audit.source,
+    } as const;
+  }
+
+  async function issuedEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): Promise<AuditEvent[]> {
+    if (routeOf(ctx) !== 'token' || ctx.status !== 200) return [];
+    const at = ctx.oidc.entities.AccessToken;
+    if (at === undefined || typeof at.jti !== 'string') return [];
+    const subject = at.accountId ?? '';
+    const clientId = at.clientId ?? '';
+    const scopes = (at.scope ?? '').split(' ').filter(Boolean).sort();
+    const expiresAtMs = ((at.iat ?? Math.floor(Date.now() / 1000)) + (at.expiration ?? 0)) * 1000;
+    const audience = String(at.aud ?? at.resourceServer?.audience ?? '');
+    if (at.grantId) options.families.add(at.grantId, subject, clientId, at.jti, expiresAtMs);
+    const common = {
+      ...envelope(audit),
+      actor: { subject, clientId, tokenId: at.jti },
+      decision: 'allow' as const,
+      scopesGranted: scopes,
+    };
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    // oidc-provider appends the grant type of every refresh: `authorization_code refresh_token`.
+    if (at.gty?.split(' ').includes('refresh_token')) {
+      return [{ ...common, type: 'token.refreshed', data: { audience, expiresAt, scopes } }];
+    }
+    return [
+      {
+        ...common,
+        type: 'token.issued',
+        data: { audience, expiresAt, issuedVia: at.gty ?? 'authorization_code', scopes },
+      },
+    ];
+  }
+
+  function revokedFamilyEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): AuditEvent[] {
+    const reason = familyRevocationReason(ctx, audit);
+    return audit.revokedGrants.flatMap((grantId): AuditEvent[] => {
+      const family = options.families.take(grantId);
+      if (family === undefined) return [];
+      const tokenIds = family.tokens.size > 0 ? [...family.tokens.keys()] : [undefined];
+      return tokenIds.map((tokenId) => ({
+        ...envelope(audit),
+        type: 'token.revoked',
+        actor: { subject: family.subject, clientId: family.clientId, tokenId },
+        decision: 'deny',
+        data: { ...(tokenId === undefined ? {} : { revokedTokenId: tokenId }), reason },
+      }));
+    });
+  }
+
+  /** RFC 7009 for the JWT access tokens, which oidc-provider cannot look up: verified, then revoked by `jti`. */
+  async function revokedAccessTokenEvents(
+    ctx: KoaContextWithOIDC,
+    audit: RequestAudit,
+  ): Promise<AuditEvent[]> {
+    if (routeOf(ctx) !== 'revocation' || ctx.status !== 200) return [];
+    const token = (ctx.oidc.params as { token?: unknown } | undefined)?.token;
+    const clientId = ctx.oidc.client?.clientId;
+    if (typeof token !== 'string' || token.split('.').length !== 3 || clientId === undefined) return [];
+    try {
+      const { payload } = await jwtVerify(token, jwks(), { issuer: options.issuerUrl, typ: 'at+jwt' });
+      // RFC 7009 §2.1: a client may revoke only its own tokens; others are ignored with a 200.
+      if (payload.client_id !== clientId || typeof payload.jti !== 'string') return [];
+      options.families.forget(payload.jti);
+      return [
+        {
+          ...envelope(audit),
+          type: 'token.revoked',
+          actor: { subject: payload.sub, clientId, tokenId: payload.jti },
+          decision: 'deny',
+          data: { revokedTokenId: payload.jti, reason: 'client_revocation' },
+        },
+      ];
+    } catch {
+      return [];
+    }
+  }
+
+  function rejectedEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): AuditEvent[] {
+    return audit.errors.map((error) => ({
+      ...envelope(audit),
+      type: 'auth.rejected',
+      actor: { clientId: clientIdOf(ctx) },
+      request: { method: `${ctx.method} ${ctx.path}` },
+      decision: 'deny',
+      reasonCode: oauthErrorCode(error.error),
+      data: { detail: [error.error, error.description, error.detail].filter(Boolean).join(': '), count: 1 },
+    }));
+  }
+}
+
+/**
+ * oidc-provider refuses to revoke structured (JWT) tokens, as it cannot look them up; RFC 7009 §2.2
+ * still wants a 200, and the MCP servers learn of the revocation from the `token.revoked` event
+ * recorded by `revokedAccessTokenEvents`. Runs only once the client has authenticated.
+ */
+function acceptJwtRevocation(ctx: KoaContextWithOIDC, audit: RequestAudit): void {
+  if (routeOf(ctx) !== 'revocation') return;
+  const index = audit.errors.findIndex((error) => error.error === 'unsupported_token_type');
+  if (index === -1 || ctx.oidc.client === undefined) return;
+  audit.errors.splice(index, 1);
+  ctx.status = 200;
+  ctx.body = '';
+}
+
+function familyRevocationReason(ctx: KoaContextWithOIDC, audit: RequestAudit): string {
+  const description = audit.errors
+    .map((error) => `${error.description ?? ''} ${error.detail ?? ''}`)
+    .join(' ');
+  if (description.includes('authorization code already consumed')) return 'authorization_code_reuse';
+  if (description.includes('refresh token already used')) return 'refresh_token_reuse';
+  if (routeOf(ctx) === 'revocation') return 'client_revocation';
+  return 'grant_revoked';
+}
+
+function routeOf(ctx: KoaContextWithOIDC): string | undefined {
+  try {
+    return ctx.oidc?.route;
+  } catch {
+    return undefined;
+  }
+}
+
+function clientIdOf(ctx: KoaContextWithOIDC): string | undefined {
+  try {
+    const fromClient = ctx.oidc?.client?.clientId;
+    if (fromClient) return fromClient;
+    const fromParams = (ctx.oidc?.params as { client_id?: unknown } | undefined)?.client_id;
+    return typeof fromParams === 'string' ? fromParams.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
+}
