@@ -9,7 +9,7 @@ import { issueAccessToken } from '../../token-service/src/tokens/issue-access-to
  */
 export async function mintDirectly(
   config: TokenServiceConfig,
-  request: { sub: string; scope: string; ttl_seconds: number },
+  request: { sub: string; scope: string; ttl_seconds: number; resource: string },
 ): Promise<string> {
   // The embedded database is local: bring its schema up to date like `npm start` would.
   const audit = await openAuditStore(config, { migrate: config.databaseUrl === undefined });
@@ -20,7 +20,7 @@ export async function mintDirectly(
       {
         keys,
         issuerUrl: config.issuerUrl,
-        audience: config.resourceUrl,
+        audience: request.resource,
         policy: policy.ref,
         append: audit.store.append,
         instanceId: config.instanceId,

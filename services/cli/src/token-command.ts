@@ -13,9 +13,11 @@ import { loadTokenServiceConfig } from '../../token-service/src/config.js';
 import { mintDirectly } from './mint-directly.js';
 
 const usage = `usage: npm run --silent token -- --sub <subject> [--scope "<scopes>"] [--ttl <duration, e.g. 15m>]
+                                     [--resource mcp|token-service]
 
-Prints a signed access token for the MCP server and records token.issued in the audit log.
-Scopes: public:read confidential:read audit:read tokens:revoke (space separated).`;
+Prints a signed access token and records token.issued in the audit log. The token is for the MCP
+server by default; --resource token-service makes one for the token service's own APIs (audit
+queries, revocation). Scopes: public:read confidential:read audit:read tokens:revoke (space separated).`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -23,6 +25,7 @@ async function main(): Promise<number> {
       sub: { type: 'string' },
       scope: { type: 'string', default: '' },
       ttl: { type: 'string', default: '15m' },
+      resource: { type: 'string', default: 'mcp' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -43,7 +46,11 @@ async function main(): Promise<number> {
   if (config.appEnv === 'production') {
     throw new AppError('ERR_CONFIG_INVALID', 'hand-made tokens are disabled when APP_ENV=production');
   }
-  const request = { sub: values.sub, scope: values.scope, ttl_seconds: ttlSeconds };
+  if (values.resource !== 'mcp' && values.resource !== 'token-service') {
+    throw new AppError('ERR_REQUEST_INVALID', `--resource must be mcp or token-service\n${usage}`);
+  }
+  const resource = values.resource === 'mcp' ? config.resourceUrl : config.issuerUrl;
+  const request = { sub: values.sub, scope: values.scope, ttl_seconds: ttlSeconds, resource };
   const token =
     config.databaseUrl === undefined
       ? await mintThroughService(config.issuerUrl, config.dataDir, request)
@@ -56,7 +63,7 @@ async function main(): Promise<number> {
 async function mintThroughService(
   issuerUrl: string,
   dataDir: string,
-  body: { sub: string; scope: string; ttl_seconds: number },
+  body: { sub: string; scope: string; ttl_seconds: number; resource: string },
 ): Promise<string | undefined> {
   const secret = await loadOrCreateSecret({
     name: 'dev admin secret',

@@ -2,10 +2,14 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { VerifyResult } from '../../shared/auth/index.js';
 import type { ErrorCode } from '../../shared/errors/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
-import { healthRoute, installErrorHandler, type ReadinessChecks } from '../../shared/http/index.js';
+import {
+  AuthRejectionRecorder,
+  healthRoute,
+  installErrorHandler,
+  type ReadinessChecks,
+} from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
 import { requestTrace } from '../../shared/telemetry/index.js';
-import { AuthRejectionRecorder } from './audit/auth-rejection-recorder.js';
 import { DecisionRecorder } from './audit/decision-recorder.js';
 import { Authenticator } from './auth/authenticate.js';
 import { resourceMetadataUrl } from './auth/resource-metadata-url.js';

@@ -1,3 +1,5 @@
+export { AuthRejectionRecorder, type AuthRejectionRecorderOptions } from './auth-rejection-recorder.js';
+export { bearerChallenge } from './bearer-challenge.js';
 export { ChallengeError } from './challenge-error.js';
 export { installErrorHandler } from './error-handler.js';
 export { healthRoute, type ReadinessChecks } from './health-route.js';

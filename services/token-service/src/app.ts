@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { SigningKeys } from '../../shared/auth/index.js';
+import { createAccessTokenVerifier, localJwks, type SigningKeys } from '../../shared/auth/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
-import { healthRoute, installErrorHandler } from '../../shared/http/index.js';
+import { AuthRejectionRecorder, healthRoute, installErrorHandler } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
+import { ApiAuthenticator } from './api-auth/api-authenticator.js';
+import { protectedApiMetadataRoute } from './api-auth/protected-api-metadata-route.js';
 import type { TokenServiceConfig } from './config.js';
 import { AccountStore } from './oauth/account-store.js';
 import { createAuthorizationServer } from './oauth/create-authorization-server.js';
@@ -49,6 +51,33 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     checks: { database: () => deps.store.health().healthy, keys: () => true, policy: () => true },
   });
   await app.register(jwksRoute, { keys: deps.keys });
+
+  // The token service's own APIs (audit, revocation) take tokens issued for this service as the
+  // audience, never tokens for the MCP server (RFC 8707: no token passthrough).
+  const rejections = new AuthRejectionRecorder({
+    append: deps.store.append,
+    burst: 20,
+    globalBurst: 1000,
+    windowMs: 10_000,
+    onError: (error) => app.log.error({ err: error }, 'could not record folded auth rejections'),
+  });
+  app.addHook('onClose', async () => rejections.close());
+  const apiAuth = new ApiAuthenticator({
+    verify: createAccessTokenVerifier({
+      keys: localJwks(deps.keys.publicJwks()),
+      issuer: config.issuerUrl,
+      audience: config.issuerUrl,
+    }).verify,
+    rejections,
+    policy: deps.policy.ref,
+    instanceId: config.instanceId,
+    resourceMetadataUrl: `${config.issuerUrl}/.well-known/oauth-protected-resource`,
+  });
+  await app.register(protectedApiMetadataRoute, { issuerUrl: config.issuerUrl });
+  // API routes are registered here, each guarded by apiAuth.requireScope(<scope>):
+  // [api-routes: audit]
+  // [api-routes: revocations]
+  void apiAuth;
   const issuer: IssuerContext = {
     keys: deps.keys,
     issuerUrl: config.issuerUrl,
@@ -58,7 +87,12 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     instanceId: config.instanceId,
   };
   if (config.devTokensEnabled && deps.devAdminSecret) {
-    await app.register(devTokensRoute, { adminSecret: deps.devAdminSecret, maxTtlSeconds: 86_400, issuer });
+    await app.register(devTokensRoute, {
+      adminSecret: deps.devAdminSecret,
+      maxTtlSeconds: 86_400,
+      issuer,
+      audiences: [config.resourceUrl, config.issuerUrl],
+    });
   }
 
   const cookieSecret = deps.cookieSecret ?? randomBytes(32);

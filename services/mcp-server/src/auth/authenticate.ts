@@ -2,10 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { extractBearerToken, type VerifyResult } from '../../../shared/auth/index.js';
 import type { ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
-import { ChallengeError } from '../../../shared/http/index.js';
+import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
+import { bearerChallenge, ChallengeError } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
-import type { AuthRejectionRecorder } from '../audit/auth-rejection-recorder.js';
-import { bearerChallenge } from './bearer-challenge.js';
 
 export interface AuthenticatorOptions {
   readonly verify: (token: string) => Promise<VerifyResult>;

@@ -1,12 +1,12 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../../../shared/errors/index.js';
+import { bearerChallenge } from '../../../shared/http/index.js';
 import { decideToolCall, filterTools } from '../../../shared/policy/index.js';
 import type { McpAppDeps } from '../app.js';
 import { argumentsHmac } from '../audit/arguments-hmac.js';
 import type { DecisionRecorder } from '../audit/decision-recorder.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import { bearerChallenge } from '../auth/bearer-challenge.js';
 import { buildMcpServer } from '../mcp/build-mcp-server.js';
 import { type InspectedMessage, inspectMessages } from '../mcp/inspect-messages.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';

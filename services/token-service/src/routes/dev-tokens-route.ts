@@ -9,12 +9,15 @@ interface Options {
   /** Secret from the local data directory: whoever can read it could read the signing key too. */
   readonly adminSecret: Buffer;
   readonly maxTtlSeconds: number;
+  /** Audiences a dev token may be minted for: the MCP server and this service's own APIs. */
+  readonly audiences: readonly string[];
 }
 
 interface DevTokenBody {
   sub: string;
   scope?: string;
   ttl_seconds?: number;
+  resource?: string;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function devTokensRoute(app: FastifyInstance, options: Options): Pr
             sub: { type: 'string', minLength: 1, maxLength: 256 },
             scope: { type: 'string', maxLength: 1024 },
             ttl_seconds: { type: 'integer', minimum: 1, maximum: options.maxTtlSeconds },
+            resource: { type: 'string', enum: [...options.audiences] },
           },
         },
       },
@@ -47,16 +51,19 @@ export async function devTokensRoute(app: FastifyInstance, options: Options): Pr
       ) {
         throw new AppError('ERR_TOKEN_MISSING', 'a valid x-dev-admin-secret header is required');
       }
-      const { sub, scope = '', ttl_seconds: ttlSeconds = 900 } = request.body;
-      const issued = await issueAccessToken(options.issuer, {
-        subject: sub,
-        scopes: scope.split(' ').filter((s) => s !== ''),
-        clientId: 'mcp-token-dev',
-        ttlSeconds,
-        issuedVia: 'dev-token-command',
-        trace: requestTrace(request.headers.traceparent),
-        source: { address: request.ip, userAgent: request.headers['user-agent'] },
-      });
+      const { sub, scope = '', ttl_seconds: ttlSeconds = 900, resource } = request.body;
+      const issued = await issueAccessToken(
+        { ...options.issuer, audience: resource ?? options.issuer.audience },
+        {
+          subject: sub,
+          scopes: scope.split(' ').filter((s) => s !== ''),
+          clientId: 'mcp-token-dev',
+          ttlSeconds,
+          issuedVia: 'dev-token-command',
+          trace: requestTrace(request.headers.traceparent),
+          source: { address: request.ip, userAgent: request.headers['user-agent'] },
+        },
+      );
       return reply.code(201).send({
         access_token: issued.accessToken,
         token_type: 'Bearer',

@@ -1,5 +1,5 @@
-import type { EventAppender } from '../../../shared/event-store/api.js';
-import type { AuthRejected } from '../../../shared/event-store/events.js';
+import type { EventAppender } from '../event-store/api.js';
+import type { AuthRejected } from '../event-store/events.js';
 
 type Rejection = Omit<AuthRejected, 'data'> & { readonly data: { readonly detail?: string } };
 
