@@ -33,6 +33,8 @@ export interface McpAppDeps {
     sub: string;
     iat?: number | undefined;
   }) => ErrorCode | undefined;
+  /** False when revocations may be missing (stale feed): every request is then refused (fail closed). */
+  readonly revocationsFresh?: () => boolean;
   /** Extra readiness checks (e.g. revocation feed freshness). */
   readonly readiness?: ReadinessChecks;
   readonly tools: readonly ToolDefinition[];
@@ -63,6 +65,7 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
   const authenticator = new Authenticator({
     verify: deps.verify,
     checkRevoked: deps.checkRevoked,
+    revocationsFresh: deps.revocationsFresh,
     policy: () => policyRef,
     rejections,
     resourceMetadataUrl: metadataUrl,

@@ -20,6 +20,10 @@ export interface McpServerConfig extends CommonConfig {
   readonly auditHmacKey: string | undefined;
   /** Individual `auth.rejected` events per source address per window before folding into counts. */
   readonly authRejectionBurst: number;
+  /** Revocation feed catch-up poll period (the LISTEN/NOTIFY wake-up makes it faster in practice). */
+  readonly revocationPollIntervalMs: number;
+  /** A replica whose revocation feed has not synced for this long refuses requests. */
+  readonly revocationMaxStalenessMs: number;
   /** Addresses or CIDRs of proxies (the ingress) trusted for X-Forwarded-For; empty trusts none. */
   readonly trustProxy: readonly string[];
 }
@@ -55,7 +59,12 @@ export function loadMcpServerConfig(source: Readonly<Record<string, string | und
     auditHmacKey,
     authRejectionBurst: env.integer('AUTH_REJECTION_BURST', 20, { min: 1, max: 10_000 }),
     trustProxy: env.list('TRUST_PROXY'),
+    revocationPollIntervalMs: env.integer('REVOCATION_POLL_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
+    revocationMaxStalenessMs: env.integer('REVOCATION_MAX_STALENESS_MS', 5000, { min: 200, max: 300_000 }),
   };
+  if (config.revocationMaxStalenessMs <= config.revocationPollIntervalMs) {
+    env.problem('REVOCATION_MAX_STALENESS_MS must be greater than REVOCATION_POLL_INTERVAL_MS');
+  }
   env.done();
   return Object.freeze(config);
 }

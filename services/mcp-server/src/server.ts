@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAccessTokenVerifier, remoteJwks } from '../../shared/auth/index.js';
 import { loadOrCreateSecret } from '../../shared/config/index.js';
+import { RevocationFeed } from '../../shared/revocation/index.js';
 import {
   activatePolicy,
   loggerOptions,
@@ -41,6 +42,12 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       clockToleranceSeconds: config.clockToleranceSeconds,
       maxTokenBytes: config.maxTokenBytes,
     });
+    const revocations = new RevocationFeed({
+      database: audit.database,
+      pollIntervalMs: config.revocationPollIntervalMs,
+      maxStalenessMs: config.revocationMaxStalenessMs,
+    });
+    await revocations.start();
     const app = await buildMcpApp({
       config,
       version: options.version ?? '0.1.0',
@@ -48,6 +55,9 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       policy,
       verify: verifier.verify,
       keysReady: jwks.ready,
+      checkRevoked: (claims) => (revocations.isRevoked(claims) ? 'ERR_TOKEN_REVOKED' : undefined),
+      revocationsFresh: () => revocations.fresh(),
+      readiness: { revocations: () => revocations.fresh() },
       tools,
       hmacKey,
       logger: loggerOptions('mcp-server', config),
@@ -68,6 +78,7 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       app,
       close: async () => {
         await app.close();
+        await revocations.close();
         if (ownsAudit) await audit.close();
       },
     };

@@ -18,6 +18,10 @@ export const errorCodes = {
   ERR_TOKEN_AUDIENCE_INVALID: { status: 401, message: 'The token is not intended for this resource' },
   ERR_TOKEN_SCOPE_INVALID: { status: 401, message: 'The token scope claim is not a string' },
   ERR_TOKEN_REVOKED: { status: 401, message: 'The access token has been revoked' },
+  ERR_REVOCATION_FEED_STALE: {
+    status: 503,
+    message: 'The revocation feed is stale; requests are refused until it catches up',
+  },
   ERR_KEYS_UNAVAILABLE: { status: 503, message: 'The token verification keys are unavailable' },
   ERR_SCOPE_INSUFFICIENT: { status: 403, message: 'The token does not grant the scope this call requires' },
   ERR_TOOL_NOT_IN_POLICY: { status: 403, message: 'The tool is not allowed by the active policy' },

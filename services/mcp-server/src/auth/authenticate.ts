@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { extractBearerToken, type VerifyResult } from '../../../shared/auth/index.js';
-import type { ErrorCode } from '../../../shared/errors/index.js';
+import { AppError, type ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
 import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
 import { bearerChallenge, ChallengeError } from '../../../shared/http/index.js';
@@ -14,6 +14,8 @@ export interface AuthenticatorOptions {
     sub: string;
     iat?: number | undefined;
   }) => ErrorCode | undefined;
+  /** False when revocations may be missing (stale feed): every request is then refused (fail closed). */
+  readonly revocationsFresh?: () => boolean;
   readonly policy: () => PolicyRef;
   readonly rejections: AuthRejectionRecorder;
   readonly resourceMetadataUrl: string;
@@ -40,6 +42,10 @@ export class Authenticator {
     const verified = await this.#options.verify(extracted.token);
     if (!verified.ok) return this.#reject(request, verified.code, verified.message, trace, source);
     const { claims } = verified;
+    if (this.#options.revocationsFresh && !this.#options.revocationsFresh()) {
+      request.log.warn({ event: 'revocation.feed.stale' }, 'refusing request: revocation feed is stale');
+      throw new AppError('ERR_REVOCATION_FEED_STALE');
+    }
     const revoked = this.#options.checkRevoked?.(claims);
     if (revoked) return this.#reject(request, revoked, 'token revoked', trace, source, claims);
     request.caller = {
