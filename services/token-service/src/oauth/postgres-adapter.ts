@@ -1,0 +1,120 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { DatabaseHandle } from '../../../shared/db/index.js';
+
+/** Models whose records belong to a grant (revoked together by `revokeByGrantId`). */
+const grantable = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
+
+type Execute = DatabaseHandle['execute'];
+
+/**
+ * oidc-provider's storage in the `oauth_state` table, shared by every token service replica, so a
+ * login started on one replica finishes on another and refresh tokens survive restarts. Expired rows
+ * are invisible at once and deleted by a periodic sweep (any replica; idempotent).
+ */
+export class PostgresAdapterStore {
+  readonly #execute: Execute;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(database: Pick<DatabaseHandle, 'execute'>, options: { sweepIntervalMs?: number } = {}) {
+    this.#execute = database.execute.bind(database);
+    this.#sweeper = setInterval(() => void this.sweep().catch(() => {}), options.sweepIntervalMs ?? 60_000);
+    this.#sweeper.unref();
+  }
+
+  /** The `adapter` option of oidc-provider: one adapter per model name. */
+  readonly factory = (model: string): Adapter => new PostgresModelAdapter(this.#execute, model);
+
+  /** Deletes expired rows; returns how many. */
+  async sweep(): Promise<number> {
+    const rows = await this.#execute<{ n: string }>(
+      'WITH gone AS (DELETE FROM oauth_state WHERE expires_at <= now() RETURNING 1) SELECT count(*)::text AS n FROM gone',
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+  }
+}
+
+const live = '(expires_at IS NULL OR expires_at > now())';
+
+class PostgresModelAdapter implements Adapter {
+  readonly #execute: Execute;
+  readonly #model: string;
+
+  constructor(execute: Execute, model: string) {
+    this.#execute = execute;
+    this.#model = model;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    await this.#execute(
+      `INSERT INTO oauth_state (model, id, payload, grant_id, uid, user_code, expires_at)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int) END)
+       ON CONFLICT (model, id) DO UPDATE
+         SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid,
+             user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
+      [
+        this.#model,
+        id,
+        JSON.stringify(payload),
+        grantable.has(this.#model) && typeof payload.grantId === 'string' ? payload.grantId : null,
+        typeof payload.uid === 'string' ? payload.uid : null,
+        typeof payload.userCode === 'string' ? payload.userCode : null,
+        expiresIn ?? null,
+      ],
+    );
+  }
+
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#one(`SELECT payload FROM oauth_state WHERE model = $1 AND id = $2 AND ${live}`, [
+      this.#model,
+      id,
+    ]);
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#one(`SELECT payload FROM oauth_state WHERE model = $1 AND uid = $2 AND ${live}`, [
+      this.#model,
+      uid,
+    ]);
+  }
+
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#one(`SELECT payload FROM oauth_state WHERE model = $1 AND user_code = $2 AND ${live}`, [
+      this.#model,
+      userCode,
+    ]);
+  }
+
+  async consume(id: string): Promise<void> {
+    // `consumed` is how oidc-provider detects a second redemption of a code or refresh token.
+    await this.#execute(
+      `UPDATE oauth_state SET payload = jsonb_set(payload, '{consumed}', to_jsonb(extract(epoch FROM now())::bigint))
+        WHERE model = $1 AND id = $2`,
+      [this.#model, id],
+    );
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#execute('DELETE FROM oauth_state WHERE model = $1 AND id = $2', [this.#model, id]);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.#execute('DELETE FROM oauth_state WHERE grant_id = $1', [grantId]);
+  }
+
+  async #one(sql: string, params: readonly unknown[]): Promise<AdapterPayload | undefined> {
+    const rows = await this.#execute<{ payload: AdapterPayload | string }>(sql, params);
+    const payload = rows[0]?.payload;
+    if (payload === undefined) return undefined;
+    return typeof payload === 'string' ? (JSON.parse(payload) as AdapterPayload) : payload;
+  }
+}
