@@ -38,6 +38,7 @@ RUN node --import tsx -e "process.exit(0)" \
  && test -f services/mcp-server/src/server.ts \
  && test -f services/token-service/src/server.ts \
  && test -f services/shared/event-store/migrate-command.ts \
+ && test -f services/shared/telemetry/register.ts \
  && test -f deploy/db/grant-app-role.mjs
 
 FROM ${NODE_IMAGE} AS runtime
@@ -66,4 +67,4 @@ USER 1000:1000
 EXPOSE 8080 8081
 # Node is PID 1 and the services install their own SIGTERM handler (run-until-signal.ts), which
 # closes the listener and drains in-flight audit writes; no init shim is needed.
-CMD ["node", "--import", "tsx", "services/mcp-server/src/server.ts"]
+CMD ["node", "--import", "tsx", "--import", "./services/shared/telemetry/register.ts", "services/mcp-server/src/server.ts"]

@@ -77,10 +77,13 @@ describe('revocation reaches every replica', () => {
     await revoke({ revokedTokenId: tokenIdOf(token) });
 
     for (const url of [stack.mcpUrl, replicaBUrl]) {
-      await vi.waitFor(async () => expect(await list(url, token)).toEqual({ status: 401, error: 'ERR_TOKEN_REVOKED' }), {
-        timeout: 5000,
-        interval: 20,
-      });
+      await vi.waitFor(
+        async () => expect(await list(url, token)).toEqual({ status: 401, error: 'ERR_TOKEN_REVOKED' }),
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      );
       expect((await list(url, other)).status).toBe(200);
     }
     const refusals = await stack.store.query({ type: 'auth.rejected', tokenId: tokenIdOf(token) });
@@ -126,7 +129,8 @@ describe('revocation reaches every replica', () => {
       interval: 20,
     });
     await vi.waitFor(
-      async () => expect(await list(replicaBUrl, token)).toEqual({ status: 503, error: 'ERR_REVOCATION_FEED_STALE' }),
+      async () =>
+        expect(await list(replicaBUrl, token)).toEqual({ status: 503, error: 'ERR_REVOCATION_FEED_STALE' }),
       { timeout: 10_000, interval: 50 },
     );
     const ready = await fetch(new URL('/ready', replicaBUrl));

@@ -10,6 +10,7 @@ import {
   type RunningService,
   type StartOptions,
 } from '../../shared/runtime/index.js';
+import { registerRevocationFeedLag } from '../../shared/telemetry/index.js';
 import { buildMcpApp } from './app.js';
 import { loadMcpServerConfig } from './config.js';
 import { loadDocumentTools } from './tools/document-tools.js';
@@ -48,6 +49,7 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       maxStalenessMs: config.revocationMaxStalenessMs,
     });
     await revocations.start();
+    const stopLagGauge = registerRevocationFeedLag(() => revocations.lagMs() / 1000);
     const app = await buildMcpApp({
       config,
       version: options.version ?? '0.1.0',
@@ -78,6 +80,7 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       app,
       close: async () => {
         await app.close();
+        stopLagGauge();
         await revocations.close();
         if (ownsAudit) await audit.close();
       },

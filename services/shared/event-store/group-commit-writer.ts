@@ -1,4 +1,5 @@
 import { AppError } from '../errors/index.js';
+import { recordAuditCommit } from '../telemetry/index.js';
 import type { AppendReceipt, StoreHealth } from './api.js';
 import type { PreparedEvent } from './prepare-event.js';
 
@@ -164,12 +165,15 @@ export class GroupCommitWriter {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
+      const attemptStarted = performance.now();
       try {
         const receipts = await withDeadline(this.#commit(events, remaining), remaining);
+        recordAuditCommit((performance.now() - attemptStarted) / 1000, events.length, 'committed');
         this.#markHealthy();
         settle(batch, receipts);
         return;
       } catch (error) {
+        recordAuditCommit((performance.now() - attemptStarted) / 1000, events.length, 'failed');
         lastError = error;
         if (isDataError(error)) {
           // Validation should make this unreachable; if the database still rejects the batch,

@@ -1,1 +1,20 @@
+export { instrumentationScope, metricNames, spanNames, telemetryAttributes } from './attributes.js';
+export {
+  recordAuditCommit,
+  recordDecision,
+  recordRequestDuration,
+  recordTokenIssued,
+  registerRevocationFeedLag,
+} from './metrics.js';
 export { requestTrace } from './request-trace.js';
+export { shutdownTelemetry } from './shutdown-telemetry.js';
+export { annotateActiveSpan, inSpan, recordSpanError, tracer } from './spans.js';
+export {
+  activeTraceRef,
+  hasActiveSpan,
+  logTraceFields,
+  metaTraceContext,
+  traceRefContinuing,
+} from './trace-context.js';
+// `start-telemetry.ts` (the SDK) is deliberately not re-exported: importing it loads every exporter
+// and instrumentation, which only `register.ts` should pay for.

@@ -71,9 +71,22 @@ const containers = workloadTemplates.flatMap((file) =>
   imageContainers(templates, templates.files.get(file) ?? '').map((container) => ({
     file,
     ...container,
-    entry: container.command.find((part) => /\.(ts|mjs)$/.test(part)),
+    entry: entryOf(container.command),
+    preloads: preloadsOf(container.command),
   })),
 );
+
+/** The script a `node` command runs: its last .ts/.mjs argument that is not an `--import` value. */
+function entryOf(command: readonly string[]): string | undefined {
+  return command.filter((part, i) => /\.(ts|mjs)$/.test(part) && command[i - 1] !== '--import').at(-1);
+}
+
+/** Files a `node` command preloads with `--import` (e.g. the OpenTelemetry registration). */
+function preloadsOf(command: readonly string[]): string[] {
+  return command
+    .filter((part, i) => command[i - 1] === '--import' && /\.(ts|mjs)$/.test(part))
+    .map((part) => part.replace(/^\.\//, ''));
+}
 
 /** The Dockerfile's default command (the MCP server role). */
 const dockerCmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
@@ -375,7 +388,11 @@ describe('delivery: probes and ports', () => {
 
 describe('delivery: image', () => {
   const entrypoints = [
-    ...new Set([...containers.map((c) => c.entry!), dockerCmd.find((part) => part.endsWith('.ts'))!]),
+    ...new Set([
+      ...containers.flatMap((c) => [c.entry!, ...c.preloads]),
+      entryOf(dockerCmd)!,
+      ...preloadsOf(dockerCmd),
+    ]),
   ];
 
   it('runs the same commands as the npm scripts', () => {

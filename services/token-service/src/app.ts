@@ -76,7 +76,15 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   await app.register(protectedApiMetadataRoute, { issuerUrl: config.issuerUrl });
   // API routes are registered here, each guarded by apiAuth.requireScope(<scope>):
   // [api-routes: audit]
-  // [api-routes: revocations]
+  const { revocationRoutes } = await import('./revocations/revocation-routes.js');
+  await app.register(revocationRoutes, {
+    apiAuth,
+    append: deps.store.append,
+    instanceId: config.instanceId,
+    policy: deps.policy.ref,
+    // The authorization server is built below; this runs only on a request, once the app is ready.
+    grants: { revokeSubject: (subject) => authorizationServer.revokeSubject(subject) },
+  });
   void apiAuth;
   const issuer: IssuerContext = {
     keys: deps.keys,

@@ -1,6 +1,12 @@
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { AuditEvent, EventEnvelope } from '../../../shared/event-store/events.js';
 import { uuidV7 } from '../../../shared/event-store/index.js';
+import {
+  activeTraceRef,
+  telemetryAttributes as attr,
+  inSpan,
+  spanNames,
+} from '../../../shared/telemetry/index.js';
 import type { CallerContext } from '../mcp/request-context.js';
 
 type Envelope = Omit<EventEnvelope, 'service' | 'instanceId'>;
@@ -31,7 +37,8 @@ export class DecisionRecorder {
       },
       policy: caller.policy,
       scopesGranted: [...caller.scopes].sort(),
-      trace: caller.trace,
+      // The span the decision is made in (when traced), so the event and its span share one trace id.
+      trace: activeTraceRef(caller.trace),
       source: caller.source,
     };
   }
@@ -39,13 +46,17 @@ export class DecisionRecorder {
   /** Appends one event stamped with this service and instance; returns its event id. */
   async record(event: DistributiveOmit<AuditEvent, 'service' | 'instanceId'>): Promise<string> {
     const eventId = event.eventId ?? uuidV7();
-    await this.#append({
-      ...event,
-      eventId,
-      service: 'mcp-server',
-      instanceId: this.#instanceId,
-    } as AuditEvent);
-    return eventId;
+    const attributes = { [attr.auditEventType]: event.type, [attr.auditEventId]: eventId };
+    return inSpan(spanNames.auditAppend, { attributes }, async (span) => {
+      const [receipt] = await this.#append({
+        ...event,
+        eventId,
+        service: 'mcp-server',
+        instanceId: this.#instanceId,
+      } as AuditEvent);
+      if (receipt) span.setAttribute(attr.auditGlobalPosition, receipt.globalPosition);
+      return eventId;
+    });
   }
 }
 

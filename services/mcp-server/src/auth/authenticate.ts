@@ -4,7 +4,14 @@ import { AppError, type ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
 import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
 import { bearerChallenge, ChallengeError } from '../../../shared/http/index.js';
-import { requestTrace } from '../../../shared/telemetry/index.js';
+import {
+  annotateActiveSpan,
+  telemetryAttributes as attr,
+  hasActiveSpan,
+  inSpan,
+  requestTrace,
+  spanNames,
+} from '../../../shared/telemetry/index.js';
 
 export interface AuthenticatorOptions {
   readonly verify: (token: string) => Promise<VerifyResult>;
@@ -33,10 +40,15 @@ export class Authenticator {
     this.#options = options;
   }
 
-  async authenticate(request: FastifyRequest): Promise<void> {
+  authenticate(request: FastifyRequest): Promise<void> {
+    return inSpan(spanNames.verifyToken, {}, () => this.#authenticate(request));
+  }
+
+  async #authenticate(request: FastifyRequest): Promise<void> {
     const trace = requestTrace(request.headers.traceparent);
     const source: SourceRef = { address: request.ip, userAgent: request.headers['user-agent'] };
-    request.log = request.log.child({ traceId: trace.traceId });
+    // Traced requests get trace_id/span_id from the logger's mixin; untraced ones from this binding.
+    if (!hasActiveSpan()) request.log = request.log.child({ trace_id: trace.traceId, span_id: trace.spanId });
     const extracted = extractBearerToken({ authorization: request.headers.authorization, url: request.url });
     if (!extracted.ok) return this.#reject(request, extracted.code, extracted.message, trace, source);
     const verified = await this.#options.verify(extracted.token);
@@ -48,6 +60,12 @@ export class Authenticator {
     }
     const revoked = this.#options.checkRevoked?.(claims);
     if (revoked) return this.#reject(request, revoked, 'token revoked', trace, source, claims);
+    annotateActiveSpan({
+      [attr.authResult]: 'ok',
+      [attr.enduserId]: claims.sub,
+      [attr.oauthClientId]: claims.client_id ?? '',
+      [attr.authTokenId]: claims.jti,
+    });
     request.caller = {
       actor: { subject: claims.sub, clientId: claims.client_id, tokenId: claims.jti },
       scopes: verified.scopes,
@@ -65,6 +83,7 @@ export class Authenticator {
     source: SourceRef,
     claims?: { sub: string; jti: string; client_id?: string | undefined },
   ): Promise<never> {
+    annotateActiveSpan({ [attr.authResult]: 'rejected', [attr.authzReason]: code });
     const pending = this.#options.rejections.record({
       type: 'auth.rejected',
       service: 'mcp-server',

@@ -6,6 +6,13 @@ import {
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { AppError } from '../../../shared/errors/index.js';
+import {
+  telemetryAttributes as attr,
+  inSpan,
+  recordSpanError,
+  spanNames,
+} from '../../../shared/telemetry/index.js';
 import type { ToolDefinition } from '../tools/tool-definition.js';
 import type { AllowedCall } from './request-context.js';
 
@@ -47,17 +54,37 @@ export function buildMcpServer(options: BuildMcpServerOptions): McpServer {
         if (!call || call.toolName !== tool.name) {
           throw new McpError(ErrorCode.InvalidRequest, 'tool call was not authorized');
         }
-        const started = performance.now();
-        let result: CallToolResult;
-        let ok = true;
-        try {
-          result = await tool.run();
-        } catch {
-          ok = false;
-          result = { isError: true, content: [{ type: 'text', text: 'The tool failed (ERR_TOOL_FAILED)' }] };
-        }
-        await options.onCompleted(call, { ok, durationMs: performance.now() - started });
-        return result;
+        const attributes = { [attr.mcpToolName]: tool.name, [attr.mcpJsonRpcId]: call.jsonRpcId };
+        return inSpan(spanNames.toolExecute, { attributes }, async (span) => {
+          const started = performance.now();
+          let result: CallToolResult;
+          let ok = true;
+          try {
+            result = await tool.run();
+          } catch (error) {
+            ok = false;
+            recordSpanError(span, error);
+            result = {
+              isError: true,
+              content: [{ type: 'text', text: 'The tool failed (ERR_TOOL_FAILED)' }],
+            };
+          }
+          span.setAttribute(attr.mcpToolOutcome, ok ? 'ok' : 'error');
+          // The outcome event is committed inside this span: `audit.append` is its child.
+          try {
+            await options.onCompleted(call, { ok, durationMs: performance.now() - started });
+          } catch (error) {
+            // The tool ran but its outcome is not recorded: withhold the result. Thrown on, the SDK
+            // would send the error's message (database details, "nothing was executed") to the caller.
+            recordSpanError(span, error);
+            const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
+            return {
+              isError: true,
+              content: [{ type: 'text', text: `The outcome of this call could not be recorded (${code})` }],
+            };
+          }
+          return result;
+        });
       },
     );
   }

@@ -1,14 +1,25 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../shared/errors/index.js';
 import { bearerChallenge } from '../../../shared/http/index.js';
 import { decideToolCall, filterTools } from '../../../shared/policy/index.js';
+import {
+  annotateActiveSpan,
+  telemetryAttributes as attr,
+  inSpan,
+  metaTraceContext,
+  recordDecision,
+  recordRequestDuration,
+  spanNames,
+  traceRefContinuing,
+} from '../../../shared/telemetry/index.js';
 import type { McpAppDeps } from '../app.js';
 import { argumentsHmac } from '../audit/arguments-hmac.js';
 import type { DecisionRecorder } from '../audit/decision-recorder.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { buildMcpServer } from '../mcp/build-mcp-server.js';
-import { type InspectedMessage, inspectMessages } from '../mcp/inspect-messages.js';
+import { type InspectedMessage, type InspectResult, inspectMessages } from '../mcp/inspect-messages.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
 
 declare module 'fastify' {
@@ -36,9 +47,24 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
   const serverToolNames = tools.map((tool) => tool.name);
   const serverToolSet = new Set(serverToolNames);
 
-  app.post(path, { onRequest: (request) => authenticator.authenticate(request) }, async (request, reply) => {
-    const caller = request.caller!;
-    const inspected = inspectMessages(request.body);
+  app.post(
+    path,
+    {
+      onRequest: (request, reply) => {
+        measureDuration(request, reply);
+        return authenticator.authenticate(request);
+      },
+    },
+    (request, reply) =>
+      inMcpRequestSpan(request, (caller, inspected) => handlePost(request, reply, caller, inspected)),
+  );
+
+  async function handlePost(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caller: CallerContext,
+    inspected: InspectResult,
+  ): Promise<unknown> {
     if (!inspected.ok) {
       return reply.code(400).send({
         jsonrpc: '2.0',
@@ -55,9 +81,14 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     const allowedCalls = new Map<string, AllowedCall>();
     for (const message of inspected.messages) {
       if (message.method === 'tools/list') {
-        await recordList(caller, message);
+        await inSpan(spanNames.decide, { attributes: { [attr.mcpMethod]: 'tools/list' } }, () =>
+          recordList(caller, message),
+        );
       } else if (message.method === 'tools/call') {
-        const refusal = await authorizeCall(caller, message, allowedCalls);
+        const attributes = { [attr.mcpMethod]: 'tools/call', [attr.mcpToolName]: message.toolName ?? '' };
+        const refusal = await inSpan(spanNames.decide, { attributes }, () =>
+          authorizeCall(caller, message, allowedCalls),
+        );
         if (refusal) return refusal(reply);
       }
     }
@@ -106,7 +137,55 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
       extra: { subject: caller.actor.subject },
     };
     await transport.handleRequest(request.raw, reply.raw, request.body);
-  });
+    return undefined;
+  }
+
+  /**
+   * Runs a request's decisions and tool calls in an `mcp.request` span. Its parent is the HTTP
+   * request's span, which continues an incoming `traceparent` header; without that header, a W3C
+   * trace context in the first message's `params._meta` is continued instead (the HTTP span is then
+   * linked), and the caller's trace reference follows it, so the audit events carry that trace id.
+   */
+  function inMcpRequestSpan<T>(
+    request: FastifyRequest,
+    run: (caller: CallerContext, inspected: InspectResult) => Promise<T>,
+  ): Promise<T> {
+    const inspected = inspectMessages(request.body);
+    const methods = inspected.ok ? inspected.messages.map((message) => message.method ?? '') : [];
+    const remote =
+      request.headers.traceparent === undefined ? metaTraceContext(metaOf(request.body)) : undefined;
+    const caller = request.caller!;
+    const continued = remote ? { ...caller, trace: traceRefContinuing(remote) ?? caller.trace } : caller;
+    const httpSpan = trace.getSpanContext(context.active());
+    return inSpan(
+      spanNames.mcpRequest,
+      {
+        kind: remote ? SpanKind.SERVER : SpanKind.INTERNAL,
+        attributes: {
+          [attr.mcpMethod]: methods.join(',').slice(0, 200),
+          [attr.enduserId]: caller.actor.subject ?? '',
+          [attr.oauthClientId]: caller.actor.clientId ?? '',
+          [attr.authzPolicyVersion]: caller.policy.version,
+          ...(remote ? { [attr.mcpTraceContinuedFrom]: 'meta' } : {}),
+        },
+        links: remote && httpSpan && trace.isSpanContextValid(httpSpan) ? [{ context: httpSpan }] : [],
+      },
+      () => run(continued, inspected),
+      remote ?? context.active(),
+    );
+  }
+
+  /** Records `mcp.server.request.duration` when the response has been sent, whatever the outcome. */
+  function measureDuration(request: FastifyRequest, reply: FastifyReply): void {
+    const started = performance.now();
+    reply.raw.once('finish', () => {
+      recordRequestDuration(
+        (performance.now() - started) / 1000,
+        metricMethod(request.body),
+        reply.raw.statusCode,
+      );
+    });
+  }
 
   for (const method of ['GET', 'DELETE'] as const) {
     // Stateless server: no standalone SSE stream and no sessions to delete (MCP transports §2.2, §2.5).
@@ -123,6 +202,11 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
 
   async function recordList(caller: CallerContext, message: InspectedMessage): Promise<void> {
     const { visible, hidden } = filterTools(policy, caller.scopes, serverToolNames);
+    annotateActiveSpan({
+      [attr.mcpToolsVisible]: [...visible],
+      [attr.mcpToolsHidden]: [...hidden],
+      [attr.authzPolicyVersion]: caller.policy.version,
+    });
     await recorder.record({
       type: 'tools.listed',
       ...recorder.envelope(caller, { method: 'tools/list', jsonRpcId: message.id }),
@@ -139,6 +223,16 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     const decision = decideToolCall(policy, caller.scopes, toolName, serverToolSet);
     const envelope = recorder.envelope(caller, { method: 'tools/call', toolName, jsonRpcId: message.id });
     const hmac = argumentsHmac(deps.hmacKey, message.toolArguments);
+    annotateActiveSpan({
+      [attr.authzDecision]: decision.ok ? 'allow' : 'deny',
+      [attr.authzReason]: decision.ok ? 'OK' : decision.code,
+      [attr.authzPolicyId]: caller.policy.id,
+      [attr.authzPolicyVersion]: caller.policy.version,
+      [attr.authzScopesRequired]: [...decision.requiredScopes],
+      [attr.authzScopesGranted]: [...caller.scopes].sort(),
+    });
+    // Unknown names are folded into one label value: the tool name comes from the caller.
+    const metricTool = serverToolSet.has(toolName) ? toolName : '(unknown)';
     if (decision.ok) {
       if (message.id === undefined) return undefined;
       const allowedEventId = await recorder.record({
@@ -149,6 +243,7 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
         scopesRequired: decision.requiredScopes,
         data: { argumentsHmac: hmac },
       });
+      recordDecision(metricTool, 'allow', 'OK');
       allowedCalls.set(String(message.id), {
         toolName,
         jsonRpcId: String(message.id),
@@ -165,10 +260,11 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
       scopesRequired: decision.requiredScopes,
       data: { argumentsHmac: hmac },
     });
+    recordDecision(metricTool, 'deny', decision.code);
     app.log.info(
       {
         event: 'tool.call.denied',
-        traceId: caller.trace.traceId,
+        trace_id: envelope.trace?.traceId,
         subject: caller.actor.subject,
         tool: toolName,
         reason: decision.code,
@@ -200,4 +296,34 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
         error: { code: -32602, message: `Unknown tool: ${toolName}`, data: { error: decision.code } },
       });
   }
+}
+
+const knownMethods = new Set([
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/read',
+  'prompts/list',
+  'prompts/get',
+  'notifications/initialized',
+  'notifications/cancelled',
+]);
+
+/** The first message's method for a metric label; anything else folds into `other` (caller input). */
+function metricMethod(body: unknown): string {
+  const first = Array.isArray(body) ? body[0] : body;
+  const method = (first as { method?: unknown } | null | undefined)?.method;
+  if (method === undefined) return 'unknown';
+  return typeof method === 'string' && knownMethods.has(method) ? method : 'other';
+}
+
+/** `params._meta` of the first message that has one (MCP carries trace context there). */
+function metaOf(body: unknown): unknown {
+  for (const message of Array.isArray(body) ? body : [body]) {
+    const meta = (message as { params?: { _meta?: unknown } } | null | undefined)?.params?._meta;
+    if (meta !== undefined) return meta;
+  }
+  return undefined;
 }

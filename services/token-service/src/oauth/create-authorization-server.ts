@@ -9,7 +9,7 @@ import { checkClientRegistration } from './client-registration-policy.js';
 import { escapeHtml, htmlDocument, htmlPageHeaders } from './html-page.js';
 import { MemoryAdapterStore } from './memory-adapter.js';
 import { installOAuthAudit } from './oauth-audit.js';
-import { matchesResource } from './resource-indicator.js';
+import { matchesResource, resolveResourceServer } from './resource-indicator.js';
 import { TokenFamilies } from './token-families.js';
 
 /** Where the authorization server's endpoints live, below the issuer (which has no path). */
@@ -40,7 +40,20 @@ export interface AuthorizationServerOptions {
 export interface AuthorizationServer {
   readonly provider: Provider;
   readonly families: TokenFamilies;
+  /**
+   * Ends everything this server holds for `subject`: its grants (with their refresh tokens and
+   * unredeemed authorization codes) and its sessions, so nothing issued before now can be refreshed
+   * and the next authorization signs in at the upstream IdP again. Access tokens are JWTs the MCP
+   * servers verify offline; they are revoked by the `token.revoked` event, not here.
+   */
+  revokeSubject(subject: string): Promise<SubjectRevocation>;
   close(): void;
+}
+
+/** What {@link AuthorizationServer.revokeSubject} removed. */
+export interface SubjectRevocation {
+  readonly grants: number;
+  readonly sessions: number;
 }
 
 /**
@@ -58,7 +71,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const store = new MemoryAdapterStore();
   const families = new TokenFamilies();
   const alg = keys.current.alg;
-  const resourceScope = contractScopes.join(' ');
+  const resourceServers = { mcp: config.resourceUrl, tokenService: config.issuerUrl };
   const cookieKey = Buffer.from(hkdfSync('sha256', options.cookieSecret, '', 'oauth-cookies', 32)).toString(
     'base64url',
   );
@@ -127,18 +140,23 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       dPoP: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        // RFC 8707 is optional for clients: a request without `resource` is for the MCP server.
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? config.resourceUrl,
+        // RFC 8707 is optional for clients: a request without `resource` is for the MCP server, and
+        // a token request for a grant covering several resources defaults to the MCP server too.
+        defaultResource: (_ctx, _client, oneOf) =>
+          oneOf === undefined
+            ? config.resourceUrl
+            : (oneOf.find((resource) => matchesResource(resource, config.resourceUrl)) ?? oneOf),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
-          if (!matchesResource(indicator, config.resourceUrl)) {
+          const server = resolveResourceServer(indicator, resourceServers, contractScopes);
+          if (server === undefined) {
             throw new errors.InvalidTarget(
-              `this authorization server issues tokens for ${config.resourceUrl} only`,
+              `this authorization server issues tokens for ${config.resourceUrl} and ${config.issuerUrl} only`,
             );
           }
           return {
-            scope: resourceScope,
-            audience: config.resourceUrl,
+            scope: server.scopes.join(' '),
+            audience: server.audience,
             accessTokenFormat: 'jwt',
             accessTokenTTL: config.accessTokenTtlSeconds,
             jwt: { sign: { alg } },
@@ -196,5 +214,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     issuerUrl: config.issuerUrl,
     publicJwks: () => keys.publicJwks(),
   });
-  return { provider, families, close: () => store.close() };
+  return {
+    provider,
+    families,
+    revokeSubject: async (subject) => {
+      const revoked = await store.revokeAccount(subject);
+      for (const grantId of revoked.grantIds) families.take(grantId);
+      return { grants: revoked.grantIds.length, sessions: revoked.sessions };
+    },
+    close: () => store.close(),
+  };
 }

@@ -94,6 +94,29 @@ export class MemoryAdapterStore {
     this.#grants.delete(grantId);
   }
 
+  /**
+   * Revokes every grant of `accountId` (the grant record and its codes, access and refresh tokens)
+   * and deletes its sessions. Grants are found by their own record and by the refresh tokens and
+   * codes that name the account, so a grant whose record has already expired is not missed.
+   */
+  revokeAccount(accountId: string): { grantIds: string[]; sessions: number } {
+    const grantIds = new Set<string>();
+    const sessions: string[] = [];
+    for (const [key, { payload }] of this.#records) {
+      if (payload.accountId !== accountId) continue;
+      const model = key.slice(0, key.indexOf(':'));
+      if (model === 'Grant') grantIds.add(key.slice(model.length + 1));
+      else if (model === 'Session') sessions.push(key);
+      else if (grantable.has(model) && typeof payload.grantId === 'string') grantIds.add(payload.grantId);
+    }
+    for (const grantId of grantIds) {
+      this.revokeGrant(grantId);
+      this.delete(`Grant:${grantId}`);
+    }
+    for (const key of sessions) this.delete(key);
+    return { grantIds: [...grantIds], sessions: sessions.length };
+  }
+
   /** Removes expired records (also done lazily on read). */
   sweep(): void {
     const now = this.#now();

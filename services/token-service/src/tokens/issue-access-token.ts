@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { scopes as knownScopes, type SigningKeys, signAccessToken } from '../../../shared/auth/index.js';
 import { AppError } from '../../../shared/errors/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
-import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import type { PolicyRef, SourceRef, TokenIssued, TraceRef } from '../../../shared/event-store/events.js';
+import {
+  activeTraceRef,
+  telemetryAttributes as attr,
+  inSpan,
+  recordTokenIssued,
+  spanNames,
+} from '../../../shared/telemetry/index.js';
 
 export interface IssueAccessTokenInput {
   readonly subject: string;
@@ -36,10 +43,26 @@ export interface IssuedAccessToken {
  * Signs an RFC 9068 access token and records `token.issued`; the token is returned only once the
  * event is committed, so no token exists that the audit log does not know about.
  */
-export async function issueAccessToken(
+export function issueAccessToken(
   context: IssuerContext,
   input: IssueAccessTokenInput,
 ): Promise<IssuedAccessToken> {
+  const attributes = {
+    [attr.enduserId]: input.subject,
+    [attr.oauthClientId]: input.clientId,
+    [attr.tokenIssuedVia]: input.issuedVia,
+    [attr.tokenTtlSeconds]: input.ttlSeconds,
+    [attr.authzPolicyVersion]: context.policy.version,
+  };
+  return inSpan(spanNames.tokenIssue, { attributes }, async (span) => {
+    const issued = await issue(context, input);
+    span.setAttributes({ [attr.authTokenId]: issued.tokenId, [attr.tokenScopes]: [...issued.scopes] });
+    recordTokenIssued(input.issuedVia);
+    return issued;
+  });
+}
+
+async function issue(context: IssuerContext, input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
   if (input.subject.trim() === '') throw new AppError('ERR_REQUEST_INVALID', 'subject must not be empty');
   const unknown = input.scopes.filter((scope) => !(knownScopes as readonly string[]).includes(scope));
   if (unknown.length > 0) {
@@ -66,7 +89,7 @@ export async function issueAccessToken(
     context.keys.current,
   );
   const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + input.ttlSeconds * 1000);
-  await context.append({
+  const event: TokenIssued = {
     type: 'token.issued',
     service: 'token-service',
     instanceId: context.instanceId,
@@ -74,7 +97,8 @@ export async function issueAccessToken(
     decision: 'allow',
     policy: context.policy,
     scopesGranted: granted,
-    trace: input.trace,
+    // The `token.issue` span when traced, so the event and the span share one trace id.
+    trace: activeTraceRef(input.trace),
     source: input.source,
     data: {
       audience: context.audience,
@@ -82,6 +106,10 @@ export async function issueAccessToken(
       issuedVia: input.issuedVia,
       scopes: granted,
     },
+  };
+  await inSpan(spanNames.auditAppend, { attributes: { [attr.auditEventType]: event.type } }, async (span) => {
+    const [receipt] = await context.append(event);
+    if (receipt) span.setAttribute(attr.auditGlobalPosition, receipt.globalPosition);
   });
   return { accessToken, tokenId, expiresAt, scopes: granted };
 }

@@ -1,0 +1,60 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { type DataPoint, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** Collects on demand only: tests read metrics with {@link InMemoryTelemetry.metricPoints}. */
+class OnDemandMetricReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+/** The SDK of one test file, exporting into memory. */
+export interface InMemoryTelemetry {
+  readonly exporter: InMemorySpanExporter;
+  /** Finished spans of one trace. */
+  spansOf(traceId: string): ReadableSpan[];
+  /** Current data points of one metric (cumulative), with their attributes. */
+  metricPoints(name: string): Promise<DataPoint<unknown>[]>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry SDK in the test process the way `register.ts` does in a server (context
+ * manager, W3C propagation, the `@fastify/otel` plugin on every fastify instance), but exporting spans
+ * to memory, synchronously, and metrics to a reader the test collects. No environment is read for
+ * exporters. Start it before building the app under test.
+ */
+export function startInMemoryTelemetry(): InMemoryTelemetry {
+  const exporter = new InMemorySpanExporter();
+  const reader = new OnDemandMetricReader();
+  const sdk = new NodeSDK({
+    autoDetectResources: false,
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    metricReaders: [reader],
+    logRecordProcessors: [],
+    instrumentations: [
+      new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation,
+    ],
+  });
+  sdk.start();
+  return {
+    exporter,
+    spansOf: (traceId) =>
+      exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId),
+    async metricPoints(name) {
+      const { resourceMetrics } = await reader.collect();
+      return pointsOf(resourceMetrics, name);
+    },
+    shutdown: () => sdk.shutdown(),
+  };
+}
+
+function pointsOf(resourceMetrics: ResourceMetrics, name: string): DataPoint<unknown>[] {
+  return resourceMetrics.scopeMetrics.flatMap((scope) =>
+    scope.metrics
+      .filter((metric) => metric.descriptor.name === name)
+      .flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]),
+  );
+}

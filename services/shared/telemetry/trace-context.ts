@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { type Context, context, ROOT_CONTEXT, type TextMapGetter, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { TraceRef } from '../event-store/events.js';
+
+const w3c = new W3CTraceContextPropagator();
+
+const recordGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    return typeof value === 'string' ? value : undefined;
+  },
+};
+
+/**
+ * The remote parent carried in an MCP request's `params._meta` (`traceparent`, `tracestate`), as a
+ * context to start spans in; undefined when `_meta` holds no valid W3C trace context. Extracted with
+ * the W3C propagator itself rather than the global one, so it also works while the SDK is off.
+ *
+ * @example
+ * const parent = metaTraceContext(body.params?._meta) ?? context.active();
+ */
+export function metaTraceContext(meta: unknown): Context | undefined {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+  const extracted = w3c.extract(ROOT_CONTEXT, meta as Record<string, unknown>, recordGetter);
+  const remote = trace.getSpanContext(extracted);
+  return remote && trace.isSpanContextValid(remote) ? extracted : undefined;
+}
+
+/**
+ * The trace and span id of the active span, or `fallback` when there is none (SDK off). Audit events
+ * take their ids from here when they are built, so an event's trace id is its span's trace id.
+ */
+export function activeTraceRef<T extends TraceRef | undefined>(fallback: T): TraceRef | T {
+  const active = trace.getActiveSpan()?.spanContext();
+  if (active && trace.isSpanContextValid(active)) return { traceId: active.traceId, spanId: active.spanId };
+  return fallback;
+}
+
+/**
+ * A trace reference that continues the span context of `parent` (new span id), for use while the SDK
+ * is off; undefined when `parent` carries no valid span context.
+ */
+export function traceRefContinuing(parent: Context): TraceRef | undefined {
+  const remote = trace.getSpanContext(parent);
+  if (!remote || !trace.isSpanContextValid(remote)) return undefined;
+  return { traceId: remote.traceId, spanId: randomBytes(8).toString('hex') };
+}
+
+/**
+ * `trace_id` and `span_id` of the active span for a log line (pino mixin); empty without one.
+ */
+export function logTraceFields(): { trace_id?: string; span_id?: string } {
+  const active = trace.getSpan(context.active())?.spanContext();
+  if (!active || !trace.isSpanContextValid(active)) return {};
+  return { trace_id: active.traceId, span_id: active.spanId };
+}
+
+/** True while a span with a valid context is active (the SDK is on and a request is traced). */
+export function hasActiveSpan(): boolean {
+  const active = trace.getActiveSpan()?.spanContext();
+  return active !== undefined && trace.isSpanContextValid(active);
+}
