@@ -85,6 +85,8 @@ export const errorCodes = {
     message: 'The OAuth request uses an unsupported grant, response type or parameter',
   },
   ERR_OAUTH_REJECTED: { status: 400, message: 'The OAuth request was rejected' },
+  ERR_AUDIT_QUERY_INVALID: { status: 400, message: 'The audit query is invalid' },
+  ERR_AUDIT_QUERY_UNAVAILABLE: { status: 503, message: 'The audit query API has no database access here' },
   ERR_TOOL_FAILED: { status: 500, message: 'The tool failed' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -116,7 +116,17 @@ export type AuditQueried = Ev<
 >;
 export type AuditCheckpointSealed = Ev<
   'audit.checkpoint.sealed',
-  { fromPosition: string; toPosition: string; treeSize: number; rootHash: string; signature: string }
+  {
+    /** The checkpoint's sequence in `audit_checkpoints`. */
+    sequence: number;
+    /** First and last sealed row in catch-up order (not a position range: see audit-seal). */
+    fromPosition: string;
+    toPosition: string;
+    treeSize: number;
+    rootHash: string;
+    keyId: string;
+    signature: string;
+  }
 >;
 
 /** An event as handed to the event store for appending. */

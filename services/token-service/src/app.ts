@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Kysely } from 'kysely';
 import { createAccessTokenVerifier, localJwks, type SigningKeys } from '../../shared/auth/index.js';
+import type { DatabaseHandle, ReadonlyDatabase } from '../../shared/db/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
 import { AuthRejectionRecorder, healthRoute, installErrorHandler } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
@@ -11,6 +13,7 @@ import { AccountStore } from './oauth/account-store.js';
 import { createAuthorizationServer } from './oauth/create-authorization-server.js';
 import { interactionRoutes } from './oauth/interaction-routes.js';
 import { oauthProviderRoutes } from './oauth/oauth-plugin.js';
+import { PostgresAdapterStore } from './oauth/postgres-adapter.js';
 import { devTokensRoute } from './routes/dev-tokens-route.js';
 import { jwksRoute } from './routes/jwks-route.js';
 import type { IssuerContext } from './tokens/issue-access-token.js';
@@ -24,6 +27,14 @@ export interface TokenServiceDeps {
   readonly config: TokenServiceConfig;
   readonly keys: SigningKeys;
   readonly store: { readonly append: EventAppender['append']; health(): StoreHealth };
+  /** The database (as the application role): the authorization server keeps its shared state there. */
+  readonly database: DatabaseHandle;
+  /**
+   * Reader for the audit query API. Absent on Postgres: the API opens its own small pool so a long
+   * export cannot starve token issuance. The embedded database allows one handle per process, so
+   * `server.ts` passes a read-only view of it.
+   */
+  readonly auditReader?: Kysely<ReadonlyDatabase> | undefined;
   readonly policy: Policy;
   /** Local admin secret enabling `POST /dev/tokens`; absent disables the route. */
   readonly devAdminSecret?: Buffer;
@@ -75,7 +86,15 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   });
   await app.register(protectedApiMetadataRoute, { issuerUrl: config.issuerUrl });
   // API routes are registered here, each guarded by apiAuth.requireScope(<scope>):
-  // [api-routes: audit]
+  const { auditEventsRoute, auditReaderFor } = await import('./audit-api/index.js');
+  await app.register(auditEventsRoute, {
+    authenticate: apiAuth.requireScope('audit:read'),
+    reader: await auditReaderFor(deps, app),
+    append: deps.store.append,
+    instanceId: config.instanceId,
+    policy: deps.policy.ref,
+    baseUrl: config.issuerUrl,
+  });
   const { revocationRoutes } = await import('./revocations/revocation-routes.js');
   await app.register(revocationRoutes, {
     apiAuth,
@@ -104,13 +123,16 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   }
 
   const cookieSecret = deps.cookieSecret ?? randomBytes(32);
-  const accounts = new AccountStore();
+  const oauthState = new PostgresAdapterStore(deps.database);
+  app.addHook('onClose', async () => oauthState.close());
+  const accounts = new AccountStore(oauthState.factory('Account'), config.refreshTokenTtlSeconds);
   const authorizationServer = createAuthorizationServer({
     config,
     keys: deps.keys,
     policy: deps.policy,
     append: deps.store.append,
     accounts,
+    state: oauthState,
     cookieSecret,
   });
   app.addHook('onClose', async () => authorizationServer.close());

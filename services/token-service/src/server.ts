@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createServerSealer } from '../../shared/audit-seal/index.js';
 import { loadOrCreateSigningKeys } from '../../shared/auth/index.js';
 import { loadOrCreateSecret } from '../../shared/config/index.js';
+import { readOnly } from '../../shared/db/index.js';
 import {
   activatePolicy,
   loggerOptions,
@@ -36,12 +38,23 @@ export async function startTokenService(options: StartOptions): Promise<RunningS
       config,
       keys,
       store: audit.store,
+      database: audit.database,
+      auditReader: audit.database.kind === 'pglite' ? readOnly(audit.database.db) : undefined,
       policy,
       devAdminSecret,
       cookieSecret,
       logger: loggerOptions('token-service', config),
     });
+    const sealer = await createServerSealer({
+      env: options.env,
+      config,
+      service: 'token-service',
+      database: audit.database,
+      append: audit.store.append,
+      log: app.log.child({ component: 'audit-sealer' }),
+    });
     await app.listen({ port: config.port, host: config.host });
+    sealer.start();
     app.log.info(
       {
         issuer: config.issuerUrl,
@@ -55,6 +68,7 @@ export async function startTokenService(options: StartOptions): Promise<RunningS
       url: config.issuerUrl,
       app,
       close: async () => {
+        await sealer.stop();
         await app.close();
         if (ownsAudit) await audit.close();
       },

@@ -1,3 +1,4 @@
+import type { Adapter } from 'oidc-provider';
 import type { Identity } from '../../../shared/policy/index.js';
 
 /** What the token service remembers about a signed-in user between authorizations. */
@@ -9,19 +10,43 @@ export interface KnownAccount {
 }
 
 /**
- * The identities of users who signed in through the upstream IdP, by subject: oidc-provider looks
- * accounts up when it issues or refreshes tokens, and a later authorization in the same browser
- * session re-evaluates policy against the remembered identity. In memory, like the adapter (see
- * `MemoryAdapterStore`): after a restart users sign in again.
+ * The identities of users who signed in through the upstream IdP, by subject, kept in the shared
+ * OAuth state (so any replica can refresh a token): oidc-provider looks accounts up when it issues
+ * or refreshes tokens, and a later authorization in the same browser session re-evaluates policy
+ * against the remembered identity. Kept as long as a refresh token can live.
  */
 export class AccountStore {
-  readonly #accounts = new Map<string, KnownAccount>();
+  readonly #adapter: Adapter;
+  readonly #ttlSeconds: number;
 
-  remember(account: KnownAccount): void {
-    this.#accounts.set(account.subject, account);
+  constructor(adapter: Adapter, ttlSeconds: number) {
+    this.#adapter = adapter;
+    this.#ttlSeconds = ttlSeconds;
   }
 
-  get(subject: string): KnownAccount | undefined {
-    return this.#accounts.get(subject);
+  async remember(account: KnownAccount): Promise<void> {
+    await this.#adapter.upsert(
+      account.subject,
+      {
+        subject: account.subject,
+        identity: account.identity,
+        email: account.email,
+        signedInAt: account.signedInAt.toISOString(),
+      } as never,
+      this.#ttlSeconds,
+    );
+  }
+
+  async get(subject: string): Promise<KnownAccount | undefined> {
+    const stored = (await this.#adapter.find(subject)) as
+      | { subject: string; identity: Identity; email?: string; signedInAt: string }
+      | undefined;
+    if (!stored) return undefined;
+    return {
+      subject: stored.subject,
+      identity: stored.identity,
+      email: stored.email,
+      signedInAt: new Date(stored.signedInAt),
+    };
   }
 }

@@ -7,10 +7,9 @@ import type { TokenServiceConfig } from '../config.js';
 import type { AccountStore } from './account-store.js';
 import { checkClientRegistration } from './client-registration-policy.js';
 import { escapeHtml, htmlDocument, htmlPageHeaders } from './html-page.js';
-import { MemoryAdapterStore } from './memory-adapter.js';
 import { installOAuthAudit } from './oauth-audit.js';
+import type { PostgresAdapterStore } from './postgres-adapter.js';
 import { matchesResource, resolveResourceServer } from './resource-indicator.js';
-import { TokenFamilies } from './token-families.js';
 
 /** Where the authorization server's endpoints live, below the issuer (which has no path). */
 export const oauthRoutes = Object.freeze({
@@ -32,14 +31,15 @@ export interface AuthorizationServerOptions {
   readonly policy: Policy;
   readonly append: EventAppender['append'];
   readonly accounts: AccountStore;
+  /** Shared OAuth state in Postgres (clients, grants, sessions, codes, refresh tokens, token families). */
+  readonly state: PostgresAdapterStore;
   /** Keys the provider's cookies (session, interaction); derived, never used directly. */
   readonly cookieSecret: Buffer;
 }
 
-/** The oidc-provider instance and the in-memory state that goes with it. */
+/** The oidc-provider instance and what it needs to revoke a subject. */
 export interface AuthorizationServer {
   readonly provider: Provider;
-  readonly families: TokenFamilies;
   /**
    * Ends everything this server holds for `subject`: its grants (with their refresh tokens and
    * unredeemed authorization codes) and its sessions, so nothing issued before now can be refreshed
@@ -64,12 +64,12 @@ export interface SubjectRevocation {
  * MCP server. Access tokens are RFC 9068 JWTs signed with the service's key (the JWKS the MCP server
  * verifies), carrying `scope`, `client_id` and the policy version `pv`.
  *
- * State (clients, grants, sessions, codes, refresh tokens) lives in memory: see `MemoryAdapterStore`.
+ * State (clients, grants, sessions, codes, refresh tokens) lives in Postgres (`oauth_state`), shared
+ * by every replica: see `PostgresAdapterStore`.
  */
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const { config, keys, policy, accounts } = options;
-  const store = new MemoryAdapterStore();
-  const families = new TokenFamilies();
+  const store = options.state;
   const alg = keys.current.alg;
   const resourceServers = { mcp: config.resourceUrl, tokenService: config.issuerUrl };
   const cookieKey = Buffer.from(hkdfSync('sha256', options.cookieSecret, '', 'oauth-cookies', 32)).toString(
@@ -79,8 +79,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const configuration: Configuration = {
     adapter: store.factory,
     jwks: keys.privateJwks() as Configuration['jwks'],
-    findAccount: (_ctx, sub) => {
-      const account = accounts.get(sub);
+    findAccount: async (_ctx, sub) => {
+      const account = await accounts.get(sub);
       return (
         account && {
           accountId: sub,
@@ -210,16 +210,15 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     append: options.append,
     instanceId: config.instanceId,
     policy: () => policy.ref,
-    families,
+    families: store,
     issuerUrl: config.issuerUrl,
     publicJwks: () => keys.publicJwks(),
   });
   return {
     provider,
-    families,
     revokeSubject: async (subject) => {
       const revoked = await store.revokeAccount(subject);
-      for (const grantId of revoked.grantIds) families.take(grantId);
+      for (const grantId of revoked.grantIds) await store.takeFamily(grantId);
       return { grants: revoked.grantIds.length, sessions: revoked.sessions };
     },
     close: () => store.close(),

@@ -48,7 +48,9 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
     }
     const accountId = interaction.session?.accountId;
     const known =
-      interaction.prompt.name === 'consent' && accountId !== undefined ? accounts.get(accountId) : undefined;
+      interaction.prompt.name === 'consent' && accountId !== undefined
+        ? await accounts.get(accountId)
+        : undefined;
     if (known === undefined) {
       return flow.begin(reply, { kind: 'interaction', uid: interaction.uid, clientId });
     }
@@ -87,7 +89,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
         clientId,
       );
     }
-    accounts.remember({
+    await accounts.remember({
       subject: outcome.user.subject,
       identity: outcome.user.identity,
       email: outcome.user.email,

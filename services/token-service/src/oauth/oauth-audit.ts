@@ -6,7 +6,7 @@ import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { AuditEvent, PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import { oauthErrorCode } from './oauth-error-code.js';
-import type { TokenFamilies } from './token-families.js';
+import type { PostgresAdapterStore } from './postgres-adapter.js';
 
 /** What one request to oidc-provider did that the audit log must know, collected from its events. */
 interface RequestAudit {
@@ -20,7 +20,7 @@ export interface OAuthAuditOptions {
   readonly append: EventAppender['append'];
   readonly instanceId: string;
   readonly policy: () => PolicyRef;
-  readonly families: TokenFamilies;
+  readonly families: Pick<PostgresAdapterStore, 'addFamilyMember' | 'takeFamily' | 'forgetFamilyMember'>;
   readonly issuerUrl: string;
   readonly publicJwks: () => JsonWebKeySet;
 }
@@ -68,7 +68,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     acceptJwtRevocation(oidcCtx, audit);
     const events = [
       ...(await issuedEvents(oidcCtx, audit)),
-      ...revokedFamilyEvents(oidcCtx, audit),
+      ...(await revokedFamilyEvents(oidcCtx, audit)),
       ...(await revokedAccessTokenEvents(oidcCtx, audit)),
       ...rejectedEvents(oidcCtx, audit),
     ];
@@ -106,7 +106,15 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     const scopes = (at.scope ?? '').split(' ').filter(Boolean).sort();
     const expiresAtMs = ((at.iat ?? Math.floor(Date.now() / 1000)) + (at.expiration ?? 0)) * 1000;
     const audience = String(at.aud ?? at.resourceServer?.audience ?? '');
-    if (at.grantId) options.families.add(at.grantId, subject, clientId, at.jti, expiresAtMs);
+    if (at.grantId) {
+      await options.families.addFamilyMember({
+        grantId: at.grantId,
+        subject,
+        clientId,
+        tokenId: at.jti,
+        expiresAtMs,
+      });
+    }
     const common = {
       ...envelope(audit),
       actor: { subject, clientId, tokenId: at.jti },
@@ -127,10 +135,12 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     ];
   }
 
-  function revokedFamilyEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): AuditEvent[] {
+  async function revokedFamilyEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): Promise<AuditEvent[]> {
     const reason = familyRevocationReason(ctx, audit);
-    return audit.revokedGrants.flatMap((grantId): AuditEvent[] => {
-      const family = options.families.take(grantId);
+    const families = await Promise.all(
+      audit.revokedGrants.map((grantId) => options.families.takeFamily(grantId)),
+    );
+    return families.flatMap((family): AuditEvent[] => {
       if (family === undefined) return [];
       const tokenIds = family.tokens.size > 0 ? [...family.tokens.keys()] : [undefined];
       return tokenIds.map((tokenId) => ({
@@ -156,7 +166,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
       const { payload } = await jwtVerify(token, jwks(), { issuer: options.issuerUrl, typ: 'at+jwt' });
       // RFC 7009 §2.1: a client may revoke only its own tokens; others are ignored with a 200.
       if (payload.client_id !== clientId || typeof payload.jti !== 'string') return [];
-      options.families.forget(payload.jti);
+      await options.families.forgetFamilyMember(payload.jti);
       return [
         {
           ...envelope(audit),

@@ -12,6 +12,17 @@ const grantable = new Set([
 
 type Execute = DatabaseHandle['execute'];
 
+/** The access tokens issued under one grant, revoked together when the grant is. */
+export interface TokenFamily {
+  readonly grantId: string;
+  readonly subject: string;
+  readonly clientId: string;
+  /** Token id → expiry (epoch ms), for tokens not yet expired. */
+  readonly tokens: ReadonlyMap<string, number>;
+}
+
+const familyModel = 'TokenFamilyMember';
+
 /**
  * oidc-provider's storage in the `oauth_state` table, shared by every token service replica, so a
  * login started on one replica finishes on another and refresh tokens survive restarts. Expired rows
@@ -36,6 +47,78 @@ export class PostgresAdapterStore {
       'WITH gone AS (DELETE FROM oauth_state WHERE expires_at <= now() RETURNING 1) SELECT count(*)::text AS n FROM gone',
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Ends everything a subject holds here: its grants (with their refresh tokens and codes) and its
+   * sessions, so nothing can be refreshed and the next authorization goes back to the IdP.
+   */
+  async revokeAccount(accountId: string): Promise<{ grantIds: string[]; sessions: number }> {
+    const grants = await this.#execute<{ grant_id: string }>(
+      `SELECT id AS grant_id FROM oauth_state WHERE model = 'Grant' AND payload->>'accountId' = $1
+       UNION
+       SELECT DISTINCT grant_id FROM oauth_state
+        WHERE grant_id IS NOT NULL AND model <> $2 AND payload->>'accountId' = $1`,
+      [accountId, familyModel],
+    );
+    const grantIds = grants.map((row) => row.grant_id);
+    const deleted = await this.#execute<{ model: string }>(
+      `DELETE FROM oauth_state
+        WHERE (model <> $3 AND grant_id = ANY($1::text[]))
+           OR (model = 'Grant' AND id = ANY($1::text[]))
+           OR (model = 'Session' AND payload->>'accountId' = $2)
+       RETURNING model`,
+      [grantIds, accountId, familyModel],
+    );
+    return { grantIds, sessions: deleted.filter((row) => row.model === 'Session').length };
+  }
+
+  /** Remembers that an access token belongs to a grant's family, until the token expires. */
+  async addFamilyMember(member: {
+    grantId: string;
+    subject: string;
+    clientId: string;
+    tokenId: string;
+    expiresAtMs: number;
+  }): Promise<void> {
+    await this.#execute(
+      `INSERT INTO oauth_state (model, id, payload, grant_id, expires_at)
+       VALUES ($1, $2, $3::jsonb, $4, to_timestamp($5::double precision / 1000))
+       ON CONFLICT (model, id) DO NOTHING`,
+      [
+        familyModel,
+        member.tokenId,
+        JSON.stringify({ subject: member.subject, clientId: member.clientId }),
+        member.grantId,
+        member.expiresAtMs,
+      ],
+    );
+  }
+
+  /** Removes and returns a grant's family (its unexpired tokens), or undefined if none is known. */
+  async takeFamily(grantId: string): Promise<TokenFamily | undefined> {
+    const rows = await this.#execute<{
+      id: string;
+      payload: { subject: string; clientId: string } | string;
+      expires_ms: string;
+    }>(
+      `DELETE FROM oauth_state WHERE model = $1 AND grant_id = $2
+       RETURNING id, payload, (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires_ms`,
+      [familyModel, grantId],
+    );
+    const first = rows[0];
+    if (first === undefined) return undefined;
+    const owner = typeof first.payload === 'string' ? JSON.parse(first.payload) : first.payload;
+    const now = Date.now();
+    const tokens = new Map(
+      rows.map((row) => [row.id, Number(row.expires_ms)] as const).filter(([, expiry]) => expiry > now),
+    );
+    return { grantId, subject: owner.subject, clientId: owner.clientId, tokens };
+  }
+
+  /** Drops one token from its family (it was revoked on its own). */
+  async forgetFamilyMember(tokenId: string): Promise<void> {
+    await this.#execute('DELETE FROM oauth_state WHERE model = $1 AND id = $2', [familyModel, tokenId]);
   }
 
   close(): void {
@@ -108,7 +191,11 @@ class PostgresModelAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#execute('DELETE FROM oauth_state WHERE grant_id = $1', [grantId]);
+    // Token family members outlive the grant: the audit hook reads them to record each revocation.
+    await this.#execute('DELETE FROM oauth_state WHERE grant_id = $1 AND model <> $2', [
+      grantId,
+      familyModel,
+    ]);
   }
 
   async #one(sql: string, params: readonly unknown[]): Promise<AdapterPayload | undefined> {
