@@ -117,6 +117,11 @@ output "helm_values" {
     }
     tokenService = {
       oidc = { clientId = var.oidc_client_id }
+      auditSeal = {
+        signer     = "kms:${google_kms_crypto_key.checkpoint_signing.id}/cryptoKeyVersions/1"
+        anchor     = "gcs:${google_storage_bucket.checkpoints.name}"
+        intervalMs = 10000
+      }
     }
     certManager = {
       clusterIssuer = { email = var.letsencrypt_email }

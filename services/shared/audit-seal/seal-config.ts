@@ -43,7 +43,11 @@ const gcsPattern = /^gcs:([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/((?:[A-Za-z0-9
  * const seal = readAuditSealConfig(env, config.dataDir);
  * env.done();
  */
-export function readAuditSealConfig(env: EnvReader, dataDir: string): AuditSealConfig {
+export function readAuditSealConfig(
+  env: EnvReader,
+  dataDir: string,
+  options: { production?: boolean } = {},
+): AuditSealConfig {
   const intervalMs = env.integer('AUDIT_SEAL_INTERVAL_MS', 10_000, { min: 100, max: 86_400_000 });
   const signerText = env.string('AUDIT_SIGNER', 'local');
   let signer: SignerConfig = { kind: 'local', dir: join(dataDir, 'audit-seal') };
@@ -74,6 +78,13 @@ export function readAuditSealConfig(env: EnvReader, dataDir: string): AuditSealC
   } else if (anchorText !== 'dir') {
     env.problem(`AUDIT_ANCHOR=${JSON.stringify(anchorText)} must be dir or gcs:<bucket>`);
   }
+  // A key and an anchor inside the pod prove nothing to an auditor: production uses KMS and GCS.
+  if (options.production && signer.kind === 'local') {
+    env.problem('AUDIT_SIGNER must be kms:<key version> when APP_ENV=production');
+  }
+  if (options.production && anchor.kind === 'dir') {
+    env.problem('AUDIT_ANCHOR must be gcs:<bucket> when APP_ENV=production');
+  }
   const metadataHost = env.optional('GCE_METADATA_HOST');
   if (metadataHost !== undefined && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(metadataHost)) {
     env.problem(`GCE_METADATA_HOST=${JSON.stringify(metadataHost)} must be host or host:port`);
@@ -95,9 +106,10 @@ export function readAuditSealConfig(env: EnvReader, dataDir: string): AuditSealC
 export function loadAuditSealConfig(
   source: Readonly<Record<string, string | undefined>>,
   dataDir: string,
+  options: { production?: boolean } = {},
 ): AuditSealConfig {
   const env = new EnvReader(source);
-  const config = readAuditSealConfig(env, dataDir);
+  const config = readAuditSealConfig(env, dataDir, options);
   env.done();
   return config;
 }

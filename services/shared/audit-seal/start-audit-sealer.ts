@@ -9,7 +9,7 @@ import { postgresSealerLock, processLocalSealerLock } from './sealer-lock.js';
 /** What a server role hands to {@link createServerSealer}. */
 export interface ServerSealerOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly config: Pick<CommonConfig, 'dataDir' | 'databaseUrl' | 'instanceId'>;
+  readonly config: Pick<CommonConfig, 'appEnv' | 'dataDir' | 'databaseUrl' | 'instanceId'>;
   readonly service: string;
   readonly database: Pick<DatabaseHandle, 'execute'>;
   readonly append: EventAppender['append'];
@@ -29,7 +29,9 @@ export interface ServerSealerOptions {
  * sealer.start();
  */
 export async function createServerSealer(options: ServerSealerOptions): Promise<AuditSealer> {
-  const seal = loadAuditSealConfig(options.env, options.config.dataDir);
+  const seal = loadAuditSealConfig(options.env, options.config.dataDir, {
+    production: options.config.appEnv === 'production',
+  });
   const signer = await signerFrom(seal.signer, seal.google);
   const anchor = anchorFrom(seal.anchor, seal.google);
   const log = options.log;
