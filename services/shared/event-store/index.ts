@@ -24,3 +24,4 @@ export {
 export { type ReadAfterResult, readEventsAfter, startOfLog } from './read-events-after.js';
 export { toStoredEvent } from './stored-event.js';
 export { uuidV7 } from './uuid-v7.js';
+export { type EventFilter, whereEventFilter } from './where-event-filter.js';

@@ -3,6 +3,7 @@ import type { ReadonlyDatabase } from '../db/index.js';
 import type { StoredEvent } from './api.js';
 import type { Decision, EventType } from './events.js';
 import { type AuditEventRow, toStoredEvent } from './stored-event.js';
+import { whereEventFilter } from './where-event-filter.js';
 
 /** Filters of {@link queryEvents}; all given filters must match. */
 export interface EventQuery {
@@ -40,20 +41,9 @@ export async function queryEvents(
   if (query.afterPosition !== undefined && !/^\d+$/.test(query.afterPosition)) {
     throw new TypeError('afterPosition must be a decimal string');
   }
-  let select = db.selectFrom('audit_events').selectAll();
-  if (query.type !== undefined) {
-    const types = typeof query.type === 'string' ? [query.type] : [...query.type];
-    if (types.length === 0) return [];
-    select = select.where('event_type', 'in', types);
-  }
-  if (query.subject !== undefined) select = select.where('subject', '=', query.subject);
-  if (query.toolName !== undefined) select = select.where('tool_name', '=', query.toolName);
-  if (query.decision !== undefined) select = select.where('decision', '=', query.decision);
-  if (query.reasonCode !== undefined) select = select.where('reason_code', '=', query.reasonCode);
-  if (query.traceId !== undefined) select = select.where('trace_id', '=', query.traceId);
-  if (query.tokenId !== undefined) select = select.where('token_id', '=', query.tokenId);
-  if (query.since !== undefined) select = select.where('recorded_at', '>=', query.since);
-  if (query.until !== undefined) select = select.where('recorded_at', '<', query.until);
+  const types =
+    query.type === undefined ? undefined : typeof query.type === 'string' ? [query.type] : query.type;
+  let select = whereEventFilter(db.selectFrom('audit_events').selectAll(), { ...query, types });
   if (query.afterPosition !== undefined) select = select.where('global_position', '>', query.afterPosition);
   const rows = (await select.orderBy('global_position').limit(limit).execute()) as AuditEventRow[];
   return rows.map(toStoredEvent);

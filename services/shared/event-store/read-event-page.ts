@@ -1,26 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReadonlyDatabase } from '../db/index.js';
 import type { ReadCheckpoint, StoredEvent } from './api.js';
-import type { Decision, EventType } from './events.js';
 import { startOfLog } from './read-events-after.js';
 import { type AuditEventRow, toStoredEvent } from './stored-event.js';
+import { type EventFilter, whereEventFilter } from './where-event-filter.js';
 
 /** Filters of {@link readEventPage}; all given filters must match (values are bound parameters). */
-export interface EventPageFilter {
-  /** Any of these types; an empty list matches nothing. */
-  readonly types?: readonly EventType[] | undefined;
-  readonly subject?: string | undefined;
-  readonly clientId?: string | undefined;
-  readonly toolName?: string | undefined;
-  readonly decision?: Decision | undefined;
-  readonly reasonCode?: string | undefined;
-  readonly traceId?: string | undefined;
-  readonly policyVersion?: string | undefined;
-  /** `recorded_at >= since`. */
-  readonly since?: Date | undefined;
-  /** `recorded_at < until`. */
-  readonly until?: Date | undefined;
-}
+/** The filters of {@link readEventPage}. */
+export type EventPageFilter = EventFilter;
 
 /** One page of {@link readEventPage}. */
 export interface EventPage {
@@ -143,21 +130,7 @@ export function eventPageQuery(
       sql<boolean>`(transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)`,
     )
     .where(sql<boolean>`transaction_id < ${horizon}::xid8`);
-  if (filter.types !== undefined) {
-    select =
-      filter.types.length === 0
-        ? select.where(sql<boolean>`false`)
-        : select.where('event_type', 'in', [...filter.types]);
-  }
-  if (filter.subject !== undefined) select = select.where('subject', '=', filter.subject);
-  if (filter.clientId !== undefined) select = select.where('client_id', '=', filter.clientId);
-  if (filter.toolName !== undefined) select = select.where('tool_name', '=', filter.toolName);
-  if (filter.decision !== undefined) select = select.where('decision', '=', filter.decision);
-  if (filter.reasonCode !== undefined) select = select.where('reason_code', '=', filter.reasonCode);
-  if (filter.traceId !== undefined) select = select.where('trace_id', '=', filter.traceId);
-  if (filter.policyVersion !== undefined) select = select.where('policy_version', '=', filter.policyVersion);
-  if (filter.since !== undefined) select = select.where('recorded_at', '>=', filter.since);
-  if (filter.until !== undefined) select = select.where('recorded_at', '<', filter.until);
+  select = whereEventFilter(select, filter);
   return select.orderBy('transaction_id').orderBy('global_position').limit(limit);
 }
 
