@@ -387,6 +387,20 @@ describe('transport guards', () => {
     expect(response.body.error).toMatchObject({ code: -32600 });
   });
 
+  it('refuses a tools/call inside a JSON-RPC batch before deciding anything', async () => {
+    const token = await stack.mint({ sub: 'batcher@example.com', scopes: ['public:read'] });
+    const response = await post(
+      [
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_public_info' } },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_confidential_info' } },
+      ],
+      { token },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: -32600, data: { error: 'ERR_REQUEST_INVALID' } });
+    expect(await eventsOfTrace(response.traceId)).toEqual([]);
+  });
+
   it('answers GET /mcp with 405 (stateless: no standalone stream)', async () => {
     const response = await fetch(stack.mcpUrl, { headers: { accept: 'text/event-stream' } });
     expect(response.status).toBe(405);

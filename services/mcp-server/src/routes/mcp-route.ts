@@ -65,13 +65,20 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     caller: CallerContext,
     inspected: InspectResult,
   ): Promise<unknown> {
-    if (!inspected.ok) {
+    // A call in a batch could be allowed and recorded, then never run because a later message of the
+    // same batch is refused; MCP 2025-06-18 removed JSON-RPC batching, so calls are never batched here.
+    const invalid = !inspected.ok
+      ? inspected.message
+      : inspected.messages.length > 1 && inspected.messages.some((m) => m.method === 'tools/call')
+        ? 'tools/call cannot be sent in a JSON-RPC batch'
+        : undefined;
+    if (invalid !== undefined || !inspected.ok) {
       return reply.code(400).send({
         jsonrpc: '2.0',
         id: null,
         error: {
           code: -32600,
-          message: `Invalid Request: ${inspected.message}`,
+          message: `Invalid Request: ${invalid}`,
           data: { error: 'ERR_REQUEST_INVALID' },
         },
       });
