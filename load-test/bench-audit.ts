@@ -6,76 +6,13 @@
  */
 import pg from 'pg';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '../services/shared/db/index.js';
-import {
-  appendEvents,
-  createEventStore,
-  prepareEvent,
-  type ToolCallAllowed,
-} from '../services/shared/event-store/index.js';
+import { appendEvents, createEventStore, prepareEvent } from '../services/shared/event-store/index.js';
+import { type AppendPhaseResult, benchEvent as event, appendPhase as phase } from './lib/audit-append.js';
 
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const phaseMs = Number(process.env.BENCH_SECONDS || 4) * 1_000;
 const producerCounts = [16, 64];
 const maxConcurrentFlushes = Number(process.env.BENCH_FLUSHES || 2);
-
-interface PhaseResult {
-  readonly mode: string;
-  readonly producers: number;
-  readonly events: number;
-  readonly eventsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-}
-
-function event(producer: number, n: number): ToolCallAllowed {
-  return {
-    type: 'tool.call.allowed',
-    service: 'bench',
-    instanceId: `bench-${process.pid}`,
-    actor: { subject: `user-${producer}@example.com`, clientId: 'claude-code', tokenId: `jti-${producer}` },
-    request: { method: 'tools/call', toolName: 'get_public_info', jsonRpcId: String(n) },
-    decision: 'allow',
-    reasonCode: 'OK',
-    policy: { id: 'tools', version: '2025-01-01', hash: 'a'.repeat(64) },
-    scopesRequired: ['public:read'],
-    scopesGranted: ['public:read'],
-    trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' },
-    source: { address: '10.0.0.1', userAgent: 'claude-code/2.1' },
-    data: { argumentsHmac: 'f'.repeat(64) },
-  };
-}
-
-/** Runs `producers` loops that each await one append at a time until the phase ends. */
-async function phase(
-  mode: string,
-  producers: number,
-  durationMs: number,
-  appendOne: (producer: number, n: number) => Promise<unknown>,
-): Promise<PhaseResult> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const endAt = started + durationMs;
-  await Promise.all(
-    Array.from({ length: producers }, async (_, producer) => {
-      for (let n = 0; performance.now() < endAt; n++) {
-        const t0 = performance.now();
-        await appendOne(producer, n);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsedS = (performance.now() - started) / 1_000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return {
-    mode,
-    producers,
-    events: latencies.length,
-    eventsPerSecond: latencies.length / elapsedS,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-  };
-}
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -93,7 +30,7 @@ async function main(): Promise<void> {
   url.pathname = `/${name}`;
   await admin(`CREATE DATABASE "${name}"`);
   let database: DatabaseHandle | undefined;
-  const results: PhaseResult[] = [];
+  const results: AppendPhaseResult[] = [];
   try {
     await migrateDatabase({ url: url.toString(), dataDir: '.data' });
     database = await openDatabase({

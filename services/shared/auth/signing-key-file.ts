@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import {
-  CompactSign,
-  type CryptoKey,
-  calculateJwkThumbprint,
-  compactVerify,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { type CryptoKey, calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { AppError } from '../errors/app-error.js';
 import type { SigningAlgorithm } from './sign-access-token.js';
 

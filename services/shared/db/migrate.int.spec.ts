@@ -77,7 +77,9 @@ describe('migrations', () => {
       /9999_broken\.sql failed: division by zero/,
     );
     expect(await scalar<string | null>(url, "SELECT to_regclass('half_done')::text")).toBeNull();
-    expect(await scalar<number>(url, 'SELECT count(*)::int FROM schema_migrations WHERE version = 9999')).toBe(0);
+    expect(
+      await scalar<number>(url, 'SELECT count(*)::int FROM schema_migrations WHERE version = 9999'),
+    ).toBe(0);
     expect(await scalar<number>(url, 'SELECT count(*)::int FROM schema_migrations')).toBeGreaterThan(0);
   });
 

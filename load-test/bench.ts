@@ -1,0 +1,367 @@
+/**
+ * `npm run bench [-- --quick] [-- --json]`: this project's MCP server (token verification, policy,
+ * durable audit to a fresh database of the local PostgreSQL) side by side with a baseline built the
+ * way the MCP SDK documents a stateless server (`baseline-server.ts`: no auth, no audit), driven
+ * with the same tools/call load, alternating, at 1, 16 and 64 concurrent clients. Then: audit append
+ * throughput through the real write path, revocation propagation across two replicas, and cold
+ * start. Figures, not assertions. See load-test/README.md.
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../services/shared/db/index.js';
+import { createEventStore } from '../services/shared/event-store/index.js';
+import { type AppendPhaseResult, appendPhase, benchEvent } from './lib/audit-append.js';
+import { type ChildServer, hasTaskset, pinSelf, startChildServer } from './lib/child-server.js';
+import { type ClosedLoopResult, closedLoop, mergeRounds } from './lib/closed-loop.js';
+import { measureColdStart } from './lib/cold-start.js';
+import { freePort } from './lib/free-port.js';
+import { mcpServerEntry, startLocalStack } from './lib/local-stack.js';
+import { McpHttpClient } from './lib/mcp-http-client.js';
+import { measureRevocationLatency, type RevocationLatencyResult } from './lib/revocation-latency.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    revocations: { type: 'string' },
+    sections: { type: 'string', default: 'throughput,audit,revocation,cold-start' },
+  },
+  strict: true,
+});
+const quick = values.quick;
+const phaseMs = Number(values.seconds ?? (quick ? 0.6 : 3)) * 1_000;
+const rounds = Number(values.rounds ?? (quick ? 1 : 2));
+const warmupMs = quick ? 300 : 1_500;
+const concurrencies = [1, 16, 64];
+const revocationCount = Number(values.revocations ?? (quick ? 10 : 120));
+const coldStartRuns = quick ? 1 : 3;
+const appendProducers = quick ? [64] : [16, 64, 256];
+const appendMs = quick ? 500 : 2_000;
+// Load generator (this process) on CPU 0, each server under test alone on CPU 1.
+const serverCpus = '1';
+const sections = new Set(values.sections.split(','));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface ThroughputRow {
+  readonly concurrency: number;
+  readonly baseline: ClosedLoopResult;
+  readonly project: ClosedLoopResult;
+  /** Server CPU time per answered request, µs. */
+  readonly baselineCpuUs: number | undefined;
+  readonly projectCpuUs: number | undefined;
+  readonly baselinePeakRssKib: number | undefined;
+  readonly projectPeakRssKib: number | undefined;
+}
+
+const toolCall = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'get_public_info', arguments: {} },
+});
+
+async function main(): Promise<void> {
+  const pinned = pinSelf('0');
+  const loadBefore = loadavg();
+  log(
+    `bench: ${quick ? 'quick smoke run' : `${phaseMs / 1_000} s × ${rounds} rounds per server and concurrency`}; ` +
+      `${pinned ? 'load generator on CPU 0, servers on CPU 1 (taskset)' : 'taskset unavailable: processes are not pinned'}`,
+  );
+  const stack = await startLocalStack({ prefix: 'bench', tokenServiceCpus: hasTaskset() ? '0' : undefined });
+  const children: ChildServer[] = [];
+  try {
+    const baselinePort = await freePort();
+    const baseline = await startChildServer({
+      name: 'baseline',
+      entry: 'load-test/baseline-server.ts',
+      env: { PORT: String(baselinePort) },
+      baseUrl: `http://127.0.0.1:${baselinePort}`,
+      cpus: serverCpus,
+    });
+    children.push(baseline);
+    const project = await stack.startMcpServer({ name: 'mcp-bench-a', cpus: serverCpus });
+    const token = await stack.mint({ sub: 'bench@example.com', scopes: ['public:read'] });
+    const send = { token, protocolVersion: '2025-11-25' };
+
+    const throughput: ThroughputRow[] = [];
+    for (const concurrency of sections.has('throughput') ? concurrencies : []) {
+      const clients = {
+        baseline: new McpHttpClient({ url: `${baseline.baseUrl}/mcp`, connections: concurrency }),
+        project: new McpHttpClient({ url: project.url, connections: concurrency }),
+      };
+      const results: Record<'baseline' | 'project', ClosedLoopResult[]> = { baseline: [], project: [] };
+      const cpuMs = { baseline: 0, project: 0 };
+      const servers = { baseline, project: project.server };
+      for (const name of ['baseline', 'project'] as const) {
+        await closedLoop({
+          client: clients[name],
+          concurrency,
+          durationMs: warmupMs,
+          message: toolCall,
+          send,
+        });
+      }
+      for (let round = 0; round < rounds; round++) {
+        // Alternate which server goes first, so drift in machine load hits both alike.
+        const order =
+          round % 2 === 0 ? (['baseline', 'project'] as const) : (['project', 'baseline'] as const);
+        for (const name of order) {
+          log(`  ${concurrency} clients, round ${round + 1}/${rounds}: ${name}`);
+          const cpuBefore = await servers[name].cpuTimeMs();
+          results[name].push(
+            await closedLoop({
+              client: clients[name],
+              concurrency,
+              durationMs: phaseMs,
+              message: toolCall,
+              send,
+            }),
+          );
+          cpuMs[name] += ((await servers[name].cpuTimeMs()) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
+        }
+      }
+      await clients.baseline.close();
+      await clients.project.close();
+      const merged = { baseline: mergeRounds(results.baseline), project: mergeRounds(results.project) };
+      const perRequest = (name: 'baseline' | 'project') =>
+        Number.isFinite(cpuMs[name]) && merged[name].ok > 0
+          ? (cpuMs[name] * 1_000) / merged[name].ok
+          : undefined;
+      throughput.push({
+        concurrency,
+        baseline: merged.baseline,
+        project: merged.project,
+        baselineCpuUs: perRequest('baseline'),
+        projectCpuUs: perRequest('project'),
+        baselinePeakRssKib: await baseline.peakRssKib(),
+        projectPeakRssKib: await project.server.peakRssKib(),
+      });
+    }
+
+    if (sections.has('audit')) log('  audit append through the group-commit writer');
+    const appendResults: AppendPhaseResult[] = [];
+    const database = await openDatabase({
+      url: stack.database.url,
+      dataDir: '.data',
+      appRole: 'mcp_app',
+      poolSize: 16,
+    });
+    const store = createEventStore({ database });
+    try {
+      await appendPhase('warm-up', 16, quick ? 200 : 500, (p, n) => store.append(benchEvent(p, n)));
+      for (const producers of sections.has('audit') ? appendProducers : []) {
+        appendResults.push(
+          await appendPhase('group commit', producers, appendMs, (p, n) => store.append(benchEvent(p, n))),
+        );
+      }
+
+      let revocation: RevocationLatencyResult | undefined;
+      if (sections.has('revocation')) {
+        log(`  revocation propagation: ${revocationCount} revocations, two replicas`);
+        const replicaB = await stack.startMcpServer({ name: 'mcp-bench-b' });
+        children.push(replicaB.server);
+        const replicas = [
+          new McpHttpClient({ url: project.url, connections: 2 }),
+          new McpHttpClient({ url: replicaB.url, connections: 2 }),
+        ];
+        revocation = await measureRevocationLatency({
+          count: revocationCount,
+          replicas,
+          store,
+          mint: async (n) => {
+            const jwt = await stack.mint({ sub: `revoked-${n}@example.com`, scopes: ['public:read'] });
+            const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+              jti: string;
+            };
+            return { token: jwt, tokenId: claims.jti };
+          },
+        });
+        await Promise.all(replicas.map((r) => r.close()));
+        await replicaB.server.stop();
+      }
+
+      if (sections.has('cold-start')) log('  cold start to /ready');
+      const coldRuns = sections.has('cold-start') ? coldStartRuns : 0;
+      const projectCold = await measureColdStart({
+        runs: coldRuns,
+        entry: mcpServerEntry,
+        cpus: serverCpus,
+        env: (port) => ({ ...stack.mcpEnv, PORT: String(port), INSTANCE_ID: `cold-${port}` }),
+      });
+      const baselineCold = await measureColdStart({
+        runs: coldRuns,
+        entry: 'load-test/baseline-server.ts',
+        cpus: serverCpus,
+        env: (port) => ({ PORT: String(port) }),
+      });
+      const loadAfter = loadavg();
+      const summary: Summary = {
+        machine: {
+          pinned,
+          loadAverageBefore: loadBefore.map((v) => Math.round(v * 100) / 100),
+          loadAverageAfter: loadAfter.map((v) => Math.round(v * 100) / 100),
+          node: process.version,
+        },
+        throughput: throughput.map((row) => ({
+          concurrency: row.concurrency,
+          baseline: brief(row.baseline),
+          project: brief(row.project),
+          ratio: round(row.project.rps / Math.max(1e-9, row.baseline.rps), 2),
+          p99Ratio: round(row.project.latencyMs.p99 / Math.max(1e-9, row.baseline.latencyMs.p99), 2),
+          baselineCpuUsPerRequest:
+            row.baselineCpuUs === undefined ? undefined : Math.round(row.baselineCpuUs),
+          projectCpuUsPerRequest: row.projectCpuUs === undefined ? undefined : Math.round(row.projectCpuUs),
+          baselinePeakRssMib: mib(row.baselinePeakRssKib),
+          projectPeakRssMib: mib(row.projectPeakRssKib),
+        })),
+        auditAppend: appendResults.map((r) => ({
+          producers: r.producers,
+          eventsPerSecond: Math.round(r.eventsPerSecond),
+          commitP50Ms: round(r.p50Ms, 2),
+          commitP99Ms: round(r.p99Ms, 2),
+        })),
+        revocation: revocation === undefined ? undefined : briefRevocation(revocation),
+        coldStartMs: { project: projectCold.map(Math.round), baseline: baselineCold.map(Math.round) },
+      };
+      if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(`${formatSummary(summary)}\n`);
+    } finally {
+      await store.close();
+      await database.close();
+    }
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    await stack.close();
+  }
+}
+
+function brief(result: ClosedLoopResult) {
+  return {
+    requests: result.requests,
+    rps: Math.round(result.rps),
+    p50Ms: round(result.latencyMs.p50, 2),
+    p99Ms: round(result.latencyMs.p99, 2),
+    errors: result.errors,
+  };
+}
+
+function briefRevocation(result: RevocationLatencyResult) {
+  return {
+    revocations: result.revocations,
+    missed: result.missed,
+    afterCommitMs: {
+      p50: round(result.afterCommitMs.p50, 1),
+      p99: round(result.afterCommitMs.p99, 1),
+      max: round(result.afterCommitMs.max, 1),
+    },
+    afterAppendMs: { p50: round(result.afterAppendMs.p50, 1), p99: round(result.afterAppendMs.p99, 1) },
+  };
+}
+
+interface ThroughputSummaryRow {
+  readonly concurrency: number;
+  readonly baseline: ReturnType<typeof brief>;
+  readonly project: ReturnType<typeof brief>;
+  readonly ratio: number;
+  readonly p99Ratio: number;
+  readonly baselineCpuUsPerRequest: number | undefined;
+  readonly projectCpuUsPerRequest: number | undefined;
+  readonly baselinePeakRssMib: number | undefined;
+  readonly projectPeakRssMib: number | undefined;
+}
+
+interface Summary {
+  readonly machine: {
+    pinned: boolean;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+    node: string;
+  };
+  readonly throughput: readonly ThroughputSummaryRow[];
+  readonly auditAppend: readonly {
+    producers: number;
+    eventsPerSecond: number;
+    commitP50Ms: number;
+    commitP99Ms: number;
+  }[];
+  readonly revocation: ReturnType<typeof briefRevocation> | undefined;
+  readonly coldStartMs: { project: number[]; baseline: number[] };
+}
+
+function formatSummary(s: Summary): string {
+  const lines: string[] = [];
+  const pad = (v: string | number | undefined, n: number) => String(v ?? '?').padStart(n);
+  lines.push(
+    `Machine: Node ${s.machine.node}, ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}; ` +
+      `load average ${s.machine.loadAverageBefore.join(' ')} before, ${s.machine.loadAverageAfter.join(' ')} after ` +
+      '(other work on the machine makes every figure noisy; server CPU per request is the least noisy).',
+  );
+  if (s.throughput.length > 0) {
+    lines.push(
+      '',
+      'tools/call get_public_info — project (verify + policy + durable audit) vs SDK baseline (no auth, no audit)',
+      `${pad('clients', 7)} ${pad('base req/s', 10)} ${pad('proj req/s', 10)} ${pad('ratio', 6)}  ${pad('p50 base', 8)} ${pad('p50 proj', 8)} ${pad('p99 base', 8)} ${pad('p99 proj', 8)} ${pad('p99 ratio', 9)}  ${pad('CPU µs/req base', 15)} ${pad('proj', 5)}  ${pad('peak RSS base', 13)} ${pad('proj', 8)}`,
+    );
+    for (const row of s.throughput) {
+      lines.push(
+        `${pad(row.concurrency, 7)} ${pad(row.baseline.rps, 10)} ${pad(row.project.rps, 10)} ${pad(`${row.ratio.toFixed(2)}×`, 6)}  ${pad(row.baseline.p50Ms.toFixed(2), 8)} ${pad(row.project.p50Ms.toFixed(2), 8)} ${pad(row.baseline.p99Ms.toFixed(2), 8)} ${pad(row.project.p99Ms.toFixed(2), 8)} ${pad(`${row.p99Ratio.toFixed(2)}×`, 9)}  ${pad(row.baselineCpuUsPerRequest, 15)} ${pad(row.projectCpuUsPerRequest, 5)}  ${pad(`${row.baselinePeakRssMib ?? '?'} MiB`, 13)} ${pad(`${row.projectPeakRssMib ?? '?'} MiB`, 8)}`,
+      );
+      const errors = { ...prefix('baseline', row.baseline.errors), ...prefix('project', row.project.errors) };
+      if (Object.keys(errors).length > 0) lines.push(`        errors: ${JSON.stringify(errors)}`);
+    }
+    const at64 = s.throughput.find((row) => row.concurrency === 64);
+    if (at64) {
+      lines.push(
+        `  target at 64 clients: ratio ≥ 2.00× (measured ${at64.ratio.toFixed(2)}×), p99 ≤ 0.70× baseline (measured ${at64.p99Ratio.toFixed(2)}×), ` +
+          `peak RSS ≤ baseline (${at64.projectPeakRssMib ?? '?'} vs ${at64.baselinePeakRssMib ?? '?'} MiB; peak over the whole run so far)`,
+      );
+    }
+  }
+  if (s.auditAppend.length > 0) {
+    lines.push(
+      '',
+      'Audit append through the group-commit writer (synchronous_commit on, one event per append)',
+    );
+    for (const r of s.auditAppend) {
+      lines.push(
+        `  ${pad(r.producers, 4)} producers: ${pad(r.eventsPerSecond, 7)} events/s, commit p50 ${r.commitP50Ms.toFixed(2)} ms, p99 ${r.commitP99Ms.toFixed(2)} ms`,
+      );
+    }
+    lines.push(
+      `  target: ≥ 30000 events/s (best measured ${Math.max(...s.auditAppend.map((r) => r.eventsPerSecond))})`,
+    );
+  }
+  const rv = s.revocation;
+  if (rv) {
+    lines.push(
+      '',
+      `Revocation propagation, two replicas on one database (${rv.revocations} revocations, ${rv.missed} not seen within 5 s)`,
+      `  commit → refused by both: p50 ${rv.afterCommitMs.p50} ms, p99 ${rv.afterCommitMs.p99} ms, max ${rv.afterCommitMs.max} ms` +
+        ` (append called → refused: p50 ${rv.afterAppendMs.p50} ms, p99 ${rv.afterAppendMs.p99} ms); target p99 ≤ 250 ms`,
+    );
+  }
+  if (s.coldStartMs.project.length > 0) {
+    lines.push(
+      '',
+      `Cold start to /ready: project ${s.coldStartMs.project.join(', ')} ms; baseline ${s.coldStartMs.baseline.join(', ')} ms`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function prefix(name: string, errors: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [`${name} ${k}`, v]));
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function mib(kib: number | undefined): number | undefined {
+  return kib === undefined ? undefined : Math.round(kib / 1024);
+}
+
+await main();
