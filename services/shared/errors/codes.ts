@@ -50,6 +50,10 @@ export const errorCodes = {
   },
   ERR_LOGIN_UPSTREAM_DENIED: { status: 403, message: 'The identity provider did not sign the user in' },
   ERR_LOGIN_UPSTREAM_INVALID: { status: 502, message: 'The identity provider response failed validation' },
+  ERR_LOGIN_UPSTREAM_UNAVAILABLE: {
+    status: 503,
+    message: 'The identity provider cannot be reached; try again shortly',
+  },
   ERR_LOGIN_HOSTED_DOMAIN: { status: 403, message: 'The account does not belong to the allowed domain' },
   ERR_LOGIN_NO_POLICY_MATCH: { status: 403, message: 'No access policy grants this identity any scope' },
   ERR_LOGIN_SCOPE_NOT_ALLOWED: {

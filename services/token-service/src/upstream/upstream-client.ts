@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { AppError } from '../../../shared/errors/index.js';
 import type { UpstreamConfig } from '../config.js';
 
 /** What the token service keeps between sending the user to the IdP and their return. */
@@ -43,7 +44,10 @@ export function createUpstreamClient(config: UpstreamConfig): UpstreamClient {
       )
       .catch((error: unknown) => {
         discovered = undefined;
-        throw error;
+        // Not the user's fault and not ours to hide behind a 500: say the IdP is unreachable.
+        throw new AppError('ERR_LOGIN_UPSTREAM_UNAVAILABLE', `discovery of ${config.issuer} failed`, {
+          cause: error,
+        });
       });
     return discovered;
   };
