@@ -401,6 +401,35 @@ describe('transport guards', () => {
     expect(await eventsOfTrace(response.traceId)).toEqual([]);
   });
 
+  it.each([
+    ['an Accept header without text/event-stream', { accept: 'application/json' }, 406],
+    ['an unsupported MCP-Protocol-Version', { 'mcp-protocol-version': '1999-01-01' }, 400],
+  ])('refuses %s before deciding anything', async (_name, headers, status) => {
+    const token = await stack.mint({ sub: 'transport@example.com', scopes: ['public:read'] });
+    const response = await post(
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_public_info' } },
+      { token, headers },
+    );
+    expect(response.status).toBe(status);
+    expect(await eventsOfTrace(response.traceId)).toEqual([]);
+  });
+
+  it('answers tools/call with malformed params with JSON-RPC Invalid params, deciding nothing', async () => {
+    const token = await stack.mint({ sub: 'params@example.com', scopes: ['public:read'] });
+    const response = await post(
+      {
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'tools/call',
+        params: { name: 'get_public_info', arguments: 'not-an-object' },
+      },
+      { token },
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.error).toMatchObject({ code: -32602 });
+    expect(await eventsOfTrace(response.traceId)).toEqual([]);
+  });
+
   it('answers GET /mcp with 405 (stateless: no standalone stream)', async () => {
     const response = await fetch(stack.mcpUrl, { headers: { accept: 'text/event-stream' } });
     expect(response.status).toBe(405);

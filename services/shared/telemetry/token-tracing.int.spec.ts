@@ -77,7 +77,7 @@ describe('tracing token issuance', () => {
     });
     expect(response.statusCode).toBe(201);
 
-    const root = spanTree(telemetry.spansOf(traceId)).single('request');
+    const root = spanTree(await telemetry.settledSpansOf(traceId)).single('request');
     expect(root.span.parentSpanContext?.spanId).toBe(parentSpanId);
     const issue = root.descendant(spanNames.tokenIssue);
     expect(issue.span.attributes).toMatchObject({

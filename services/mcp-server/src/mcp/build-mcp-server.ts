@@ -6,14 +6,8 @@ import {
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { AppError } from '../../../shared/errors/index.js';
-import {
-  telemetryAttributes as attr,
-  inSpan,
-  recordSpanError,
-  spanNames,
-} from '../../../shared/telemetry/index.js';
 import type { ToolDefinition } from '../tools/tool-definition.js';
+import { executeAllowedCall, type RecordCompleted } from './execute-allowed-call.js';
 import type { AllowedCall } from './request-context.js';
 
 // One validator for all per-request servers: building Ajv per request costs ~110 µs (stack.md).
@@ -26,7 +20,7 @@ export interface BuildMcpServerOptions {
   /** Calls already authorized and recorded at the HTTP layer, by JSON-RPC id. */
   readonly allowedCalls: ReadonlyMap<string, AllowedCall>;
   /** Records `tool.call.completed`; the result is returned only after it resolves. */
-  readonly onCompleted: (call: AllowedCall, outcome: { ok: boolean; durationMs: number }) => Promise<void>;
+  readonly onCompleted: RecordCompleted;
 }
 
 /**
@@ -54,37 +48,7 @@ export function buildMcpServer(options: BuildMcpServerOptions): McpServer {
         if (!call || call.toolName !== tool.name) {
           throw new McpError(ErrorCode.InvalidRequest, 'tool call was not authorized');
         }
-        const attributes = { [attr.mcpToolName]: tool.name, [attr.mcpJsonRpcId]: call.jsonRpcId };
-        return inSpan(spanNames.toolExecute, { attributes }, async (span) => {
-          const started = performance.now();
-          let result: CallToolResult;
-          let ok = true;
-          try {
-            result = await tool.run();
-          } catch (error) {
-            ok = false;
-            recordSpanError(span, error);
-            result = {
-              isError: true,
-              content: [{ type: 'text', text: 'The tool failed (ERR_TOOL_FAILED)' }],
-            };
-          }
-          span.setAttribute(attr.mcpToolOutcome, ok ? 'ok' : 'error');
-          // The outcome event is committed inside this span: `audit.append` is its child.
-          try {
-            await options.onCompleted(call, { ok, durationMs: performance.now() - started });
-          } catch (error) {
-            // The tool ran but its outcome is not recorded: withhold the result. Thrown on, the SDK
-            // would send the error's message (database details, "nothing was executed") to the caller.
-            recordSpanError(span, error);
-            const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
-            return {
-              isError: true,
-              content: [{ type: 'text', text: `The outcome of this call could not be recorded (${code})` }],
-            };
-          }
-          return result;
-        });
+        return executeAllowedCall(tool, call, options.onCompleted);
       },
     );
   }

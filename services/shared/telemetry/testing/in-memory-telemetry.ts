@@ -15,6 +15,11 @@ export interface InMemoryTelemetry {
   readonly exporter: InMemorySpanExporter;
   /** Finished spans of one trace. */
   spansOf(traceId: string): ReadableSpan[];
+  /**
+   * The spans of a trace once its request span has ended: the response can reach the caller a tick
+   * before fastify's `onResponse` ends the span, so reading at once would race.
+   */
+  settledSpansOf(traceId: string): Promise<ReadableSpan[]>;
   /** Current data points of one metric (cumulative), with their attributes. */
   metricPoints(name: string): Promise<DataPoint<unknown>[]>;
   shutdown(): Promise<void>;
@@ -43,6 +48,14 @@ export function startInMemoryTelemetry(): InMemoryTelemetry {
     exporter,
     spansOf: (traceId) =>
       exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId),
+    async settledSpansOf(traceId) {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+        if (spans.some((span) => span.name === 'request') || Date.now() > deadline) return spans;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     async metricPoints(name) {
       const { resourceMetrics } = await reader.collect();
       return pointsOf(resourceMetrics, name);
