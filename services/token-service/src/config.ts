@@ -23,6 +23,12 @@ export interface TokenServiceConfig extends CommonConfig {
   readonly accessTokenTtlSeconds: number;
   /** Lifetime of refresh tokens issued to MCP clients (rotated on every use). */
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * OAuth Client ID Metadata Documents: an `https:` client_id names a JSON document the server
+   * fetches instead of requiring registration. Off by default: clients that see it advertised (Claude
+   * Code) switch to their own hosted document, which a server without internet access cannot fetch.
+   */
+  readonly clientIdMetadataDocuments: { readonly enabled: boolean; readonly allowedHosts: readonly string[] };
   /** Local key directory (dev); production keys come from Secret Manager via SIGNING_KEYS_DIR. */
   readonly signingKeysDir: string;
   /** Enables `POST /dev/tokens` (never in production). */
@@ -71,6 +77,10 @@ export function loadTokenServiceConfig(
     refreshTokenTtlSeconds: env.durationSeconds('REFRESH_TOKEN_TTL', 14 * 86_400, {
       min: 300,
       max: 90 * 86_400,
+    }),
+    clientIdMetadataDocuments: Object.freeze({
+      enabled: env.oneOf('OAUTH_CLIENT_ID_METADATA_DOCUMENTS', ['off', 'on'], 'off') === 'on',
+      allowedHosts: Object.freeze(env.list('OAUTH_CIMD_ALLOWED_HOSTS').map((host) => host.toLowerCase())),
     }),
     signingKeysDir: env.string('SIGNING_KEYS_DIR', `${common.dataDir}/keys`),
     devTokensEnabled: !production,

@@ -128,6 +128,17 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     interactions: { url: (_ctx, interaction) => `${oauthRoutes.interaction}/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
+      // draft-ietf-oauth-client-id-metadata-document: the fetched document goes through the same
+      // registration policy as dynamic registration (the extraClientMetadata validator above).
+      clientIdMetadataDocument: {
+        enabled: config.clientIdMetadataDocuments.enabled,
+        ack: 'draft-02',
+        allowFetch: (_ctx, clientId) => {
+          const { allowedHosts } = config.clientIdMetadataDocuments;
+          return allowedHosts.length === 0 || allowedHosts.includes(new URL(clientId).host.toLowerCase());
+        },
+        allowClient: () => true,
+      },
       registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: false },
       revocation: {
         enabled: true,
