@@ -102,7 +102,6 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
     checks: {
       database: () => deps.store.health().healthy,
       keys: deps.keysReady,
-      policy: () => true,
       ...deps.readiness,
     },
   });

@@ -450,10 +450,13 @@ describe('transport guards', () => {
     }
   });
 
-  it('reports ready when database, keys and policy are loaded', async () => {
+  it('reports ready when the database answers, the keys are loaded and the revocation feed is fresh', async () => {
     const response = await fetch(new URL('/ready', stack.mcpUrl));
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ checks: { database: true, keys: true, policy: true } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { database: true, keys: true, revocations: true },
+    });
   });
 
   it('records policy.activated for the instance at start-up', async () => {

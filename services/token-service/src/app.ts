@@ -59,7 +59,8 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   });
   installErrorHandler(app);
   await app.register(healthRoute, {
-    checks: { database: () => deps.store.health().healthy, keys: () => true, policy: () => true },
+    // Policy, keys and configuration are loaded and validated before the server listens at all.
+    checks: { database: () => deps.store.health().healthy },
   });
   await app.register(jwksRoute, { keys: deps.keys });
 
