@@ -20,6 +20,8 @@ export interface McpServerConfig extends CommonConfig {
   readonly auditHmacKey: string | undefined;
   /** Individual `auth.rejected` events per source address per window before folding into counts. */
   readonly authRejectionBurst: number;
+  /** Verified tokens remembered until `exp` (at most 5 minutes) so repeats skip the signature check; 0 disables. */
+  readonly verifiedTokenCacheSize: number;
   /** Revocation feed catch-up poll period (the LISTEN/NOTIFY wake-up makes it faster in practice). */
   readonly revocationPollIntervalMs: number;
   /** A replica whose revocation feed has not synced for this long refuses requests. */
@@ -59,6 +61,7 @@ export function loadMcpServerConfig(source: Readonly<Record<string, string | und
     auditHmacKey,
     authRejectionBurst: env.integer('AUTH_REJECTION_BURST', 20, { min: 1, max: 10_000 }),
     trustProxy: env.list('TRUST_PROXY'),
+    verifiedTokenCacheSize: env.integer('VERIFIED_TOKEN_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),
     revocationPollIntervalMs: env.integer('REVOCATION_POLL_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     revocationMaxStalenessMs: env.integer('REVOCATION_MAX_STALENESS_MS', 5000, { min: 200, max: 300_000 }),
   };

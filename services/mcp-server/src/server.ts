@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAccessTokenVerifier, remoteJwks } from '../../shared/auth/index.js';
+import { cacheVerifiedTokens, createAccessTokenVerifier, remoteJwks } from '../../shared/auth/index.js';
 import { loadOrCreateSecret } from '../../shared/config/index.js';
 import { RevocationFeed } from '../../shared/revocation/index.js';
 import {
@@ -55,7 +55,8 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       version: options.version ?? '0.1.0',
       store: audit.store,
       policy,
-      verify: verifier.verify,
+      // Revocation and scope checks still run on every request; only the signature check is reused.
+      verify: cacheVerifiedTokens(verifier.verify, { maxEntries: config.verifiedTokenCacheSize }),
       keysReady: jwks.ready,
       checkRevoked: (claims) => (revocations.isRevoked(claims) ? 'ERR_TOKEN_REVOKED' : undefined),
       revocationsFresh: () => revocations.fresh(),

@@ -23,6 +23,7 @@ export {
   type SigningKey,
   type SigningKeys,
 } from './signing-keys.js';
+export { cacheVerifiedTokens, type VerifiedTokenCacheOptions } from './verified-token-cache.js';
 export {
   type AccessTokenClaims,
   type AccessTokenErrorCode,
