@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { cacheVerifiedTokens, createAccessTokenVerifier, remoteJwks } from '../../shared/auth/index.js';
 import { loadOrCreateSecret } from '../../shared/config/index.js';
 import { RevocationFeed } from '../../shared/revocation/index.js';
@@ -47,10 +48,12 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       database: audit.database,
       pollIntervalMs: config.revocationPollIntervalMs,
       maxStalenessMs: config.revocationMaxStalenessMs,
+      // A failed sync is retried at the next poll; staleness shows in /ready and refusals.
+      onError: (error) =>
+        app?.log.warn({ err: error, lagMs: revocations.lagMs() }, 'revocation feed sync failed'),
     });
-    await revocations.start();
-    const stopLagGauge = registerRevocationFeedLag(() => revocations.lagMs() / 1000);
-    const app = await buildMcpApp({
+    let app: FastifyInstance | undefined;
+    app = await buildMcpApp({
       config,
       version: options.version ?? '0.1.0',
       store: audit.store,
@@ -65,6 +68,8 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       hmacKey,
       logger: loggerOptions('mcp-server', config),
     });
+    await revocations.start();
+    const stopLagGauge = registerRevocationFeedLag(() => revocations.lagMs() / 1000);
     for (const tool of policy.tools.keys()) {
       if (!tools.some((t) => t.name === tool))
         app.log.warn({ tool }, 'policy lists a tool this server does not have');
