@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type BackendKey, cancelBackend } from './cancel-backend.js';
@@ -279,7 +279,11 @@ async function openPGlite(
   let pglite: PGlite | undefined;
   try {
     // int8 as a decimal string, as pg returns it, so positions look the same on both.
-    pglite = await PGlite.create(join(dataDir, 'pglite'), { parsers: { 20: (value: string) => value } });
+    // Loaded only for the embedded database: servers on PostgreSQL never pay for the WASM build.
+    const { PGlite: EmbeddedPostgres } = await import('@electric-sql/pglite');
+    pglite = await EmbeddedPostgres.create(join(dataDir, 'pglite'), {
+      parsers: { 20: (value: string) => value },
+    });
     const migrations = options.migrate
       ? await applyMigrations(pgliteSession(pglite), { dir: options.migrationsDir })
       : undefined;
