@@ -8,12 +8,14 @@ import { AuthRejectionRecorder, healthRoute, installErrorHandler } from '../../s
 import type { Policy } from '../../shared/policy/index.js';
 import { ApiAuthenticator } from './api-auth/api-authenticator.js';
 import { protectedApiMetadataRoute } from './api-auth/protected-api-metadata-route.js';
+import { auditEventsRoute, auditReaderFor } from './audit-api/index.js';
 import type { TokenServiceConfig } from './config.js';
 import { AccountStore } from './oauth/account-store.js';
 import { createAuthorizationServer } from './oauth/create-authorization-server.js';
 import { interactionRoutes } from './oauth/interaction-routes.js';
 import { oauthProviderRoutes } from './oauth/oauth-plugin.js';
 import { PostgresAdapterStore } from './oauth/postgres-adapter.js';
+import { revocationRoutes } from './revocations/revocation-routes.js';
 import { devTokensRoute } from './routes/dev-tokens-route.js';
 import { jwksRoute } from './routes/jwks-route.js';
 import type { IssuerContext } from './tokens/issue-access-token.js';
@@ -86,8 +88,7 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     resourceMetadataUrl: `${config.issuerUrl}/.well-known/oauth-protected-resource`,
   });
   await app.register(protectedApiMetadataRoute, { issuerUrl: config.issuerUrl });
-  // API routes are registered here, each guarded by apiAuth.requireScope(<scope>):
-  const { auditEventsRoute, auditReaderFor } = await import('./audit-api/index.js');
+  // The APIs, each guarded by apiAuth.requireScope(<scope>):
   await app.register(auditEventsRoute, {
     authenticate: apiAuth.requireScope('audit:read'),
     reader: await auditReaderFor(deps, app),
@@ -96,7 +97,6 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     policy: deps.policy.ref,
     baseUrl: config.issuerUrl,
   });
-  const { revocationRoutes } = await import('./revocations/revocation-routes.js');
   await app.register(revocationRoutes, {
     apiAuth,
     append: deps.store.append,
@@ -105,7 +105,6 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     // The authorization server is built below; this runs only on a request, once the app is ready.
     grants: { revokeSubject: (subject) => authorizationServer.revokeSubject(subject) },
   });
-  void apiAuth;
   const issuer: IssuerContext = {
     keys: deps.keys,
     issuerUrl: config.issuerUrl,
