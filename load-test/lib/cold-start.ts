@@ -1,5 +1,5 @@
+import { freePort } from '../../services/shared/testing/free-port.js';
 import { type ChildServer, startChildServer } from './child-server.js';
-import { freePort } from './free-port.js';
 
 /** Time from spawning a server process until its `/ready` answers 200, in milliseconds, per run. */
 export async function measureColdStart(options: {

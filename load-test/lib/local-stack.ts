@@ -6,8 +6,8 @@ import {
   type SigningKeys,
   signAccessToken,
 } from '../../services/shared/auth/index.js';
+import { freePort } from '../../services/shared/testing/free-port.js';
 import { type ChildServer, startChildServer } from './child-server.js';
-import { freePort } from './free-port.js';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database.js';
 
 export const mcpServerEntry = 'services/mcp-server/src/server.ts';

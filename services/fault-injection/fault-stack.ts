@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type ChildServer, startChildServer } from '../../load-test/lib/child-server.js';
-import { freePort } from '../../load-test/lib/free-port.js';
 import { loadOrCreateSigningKeys, type SigningKeys, signAccessToken } from '../shared/auth/index.js';
+import { freePort } from '../shared/testing/free-port.js';
 import type { Mark } from './marking-mcp-server.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
 

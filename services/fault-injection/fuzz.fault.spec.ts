@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, startChildServer } from '../../load-test/lib/child-server.js';
-import { freePort } from '../../load-test/lib/free-port.js';
 import { createPrng } from '../../load-test/lib/prng.js';
 import { signAccessToken } from '../shared/auth/index.js';
+import { freePort } from '../shared/testing/free-port.js';
 import { entries, type FaultStack, type LoggedEvent, startFaultStack } from './fault-stack.js';
 import { type FuzzCase, mcpFuzzCases, tokenServiceFuzzCases } from './fuzz-cases.js';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from '../../load-test/lib/free-port.js';
 import { migrateDatabase } from '../shared/db/index.js';
+import { freePort } from '../shared/testing/free-port.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../../shared/http/index.js';
 
 const styles = `
 :root{color-scheme:light dark;--fg:#1c1f24;--muted:#5c6470;--bg:#f4f5f7;--card:#fff;--line:#dde1e6;--accent:#1a56db;--danger:#b42318}

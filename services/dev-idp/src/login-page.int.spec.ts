@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../shared/http/index.js';
 import { DEV_USERS, type DevUser } from './dev-users.js';
-import { escapeHtml } from './escape-html.js';
 import { type RunningDevIdp, startDevIdp } from './start-dev-idp.js';
 import { CookieJar } from './testing/cookie-jar.js';
 import { parseHtmlForms } from './testing/html-forms.js';

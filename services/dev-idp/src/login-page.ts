@@ -1,5 +1,5 @@
+import { escapeHtml } from '../../shared/http/index.js';
 import type { DevUser } from './dev-users.js';
-import { escapeHtml } from './escape-html.js';
 import { htmlDocument } from './html-page.js';
 
 /** What the login page shows. */

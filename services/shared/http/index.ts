@@ -2,4 +2,5 @@ export { AuthRejectionRecorder, type AuthRejectionRecorderOptions } from './auth
 export { bearerChallenge } from './bearer-challenge.js';
 export { ChallengeError } from './challenge-error.js';
 export { installErrorHandler } from './error-handler.js';
+export { escapeHtml } from './escape-html.js';
 export { healthRoute, type ReadinessChecks } from './health-route.js';

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMcpServer } from '../../mcp-server/src/server.js';
@@ -9,7 +8,10 @@ import { loadOrCreateSigningKeys, type SigningKeys, signAccessToken } from '../a
 import type { EventStore } from '../event-store/index.js';
 import type { RunningService } from '../runtime/index.js';
 import { openAuditStore } from '../runtime/index.js';
+import { freePort } from './free-port.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export { freePort };
 
 /** A token service and an MCP server on loopback over a fresh migrated database. */
 export interface TestStack {
@@ -27,20 +29,6 @@ export interface TestStack {
   /** A fresh W3C traceparent, so a test can find exactly the events of its own requests. */
   traceparent(): { header: string; traceId: string };
   close(): Promise<void>;
-}
-
-/** Finds a free loopback port (the servers need their URLs before they listen). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export async function startTestStack(env: Readonly<Record<string, string>> = {}): Promise<TestStack> {

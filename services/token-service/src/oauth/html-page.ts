@@ -1,16 +1,6 @@
-const replacements: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
+import { escapeHtml } from '../../../shared/http/index.js';
 
-/** Escapes text for an HTML text node or a quoted attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (char) => replacements[char] ?? char);
-}
+export { escapeHtml };
 
 /** Headers for every HTML page of the token service: no script, no framing, no referrer, no caching. */
 export const htmlPageHeaders: Readonly<Record<string, string>> = Object.freeze({
