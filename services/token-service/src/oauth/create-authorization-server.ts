@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { scopes as contractScopes, type SigningKeys } from '../../../shared/auth/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
-import type { Policy } from '../../../shared/policy/index.js';
+import { type Policy, scopesForIdentity } from '../../../shared/policy/index.js';
 import type { TokenServiceConfig } from '../config.js';
 import type { AccountStore } from './account-store.js';
 import { checkClientRegistration } from './client-registration-policy.js';
@@ -75,6 +75,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const cookieKey = Buffer.from(hkdfSync('sha256', options.cookieSecret, '', 'oauth-cookies', 32)).toString(
     'base64url',
   );
+
+  /** The scopes policy grants the grant's user now; undefined before anyone has signed in. */
+  const currentPolicyScopes = async (ctx: KoaContextWithOIDC): Promise<readonly string[] | undefined> => {
+    const { entities } = ctx.oidc;
+    const accountId = entities.RefreshToken?.accountId ?? entities.AuthorizationCode?.accountId;
+    if (accountId === undefined) return undefined;
+    const account = await accounts.get(accountId);
+    // An account the token service no longer knows gets nothing: fail closed.
+    return account ? scopesForIdentity(policy, account.identity).scopes : [];
+  };
 
   const configuration: Configuration = {
     adapter: store.factory,
@@ -158,15 +168,23 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
             ? config.resourceUrl
             : (oneOf.find((resource) => matchesResource(resource, config.resourceUrl)) ?? oneOf),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => {
+        getResourceServerInfo: async (ctx, indicator) => {
           const server = resolveResourceServer(indicator, resourceServers, contractScopes);
           if (server === undefined) {
             throw new errors.InvalidTarget(
               `this authorization server issues tokens for ${config.resourceUrl} and ${config.issuerUrl} only`,
             );
           }
+          // Tokens issued from an existing grant (code exchange, refresh) carry no scope the policy
+          // now serving denies that user: a policy change or rollback narrows refreshed tokens too.
+          const allowed = await currentPolicyScopes(ctx);
+          if (allowed !== undefined && allowed.length === 0) {
+            throw new errors.InvalidGrant('the policy now in force grants this user no scope');
+          }
           return {
-            scope: server.scopes.join(' '),
+            scope: server.scopes
+              .filter((scope) => allowed === undefined || allowed.includes(scope))
+              .join(' '),
             audience: server.audience,
             accessTokenFormat: 'jwt',
             accessTokenTTL: config.accessTokenTtlSeconds,
