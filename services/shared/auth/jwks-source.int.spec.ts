@@ -87,11 +87,24 @@ describe('remoteJwks', () => {
   it('is not ready before its keys load, and warm() loads them', async () => {
     const issuer = await server(json({ keys: [oldKey.publicJwk] }));
     const keys = remoteJwks(`${issuer.url}/jwks`);
-    expect(keys.ready()).toBe(false);
-    expect(issuer.requests).toHaveLength(0);
     await expect(keys.warm()).resolves.toBe(true);
     expect(keys.ready()).toBe(true);
     expect(issuer.requests).toEqual(['/jwks']);
+  });
+
+  it('becomes ready through readiness checks alone when the issuer comes up after this server', async () => {
+    const advance = freezeClock();
+    const issuer = await server((_request, response) => response.writeHead(503).end());
+    const keys = remoteJwks(`${issuer.url}/jwks`);
+    await expect(keys.warm()).resolves.toBe(false);
+    issuer.respond = json({ keys: [oldKey.publicJwk] });
+    // A readiness probe with no traffic at all: each one (at most once a second) tries again.
+    expect(keys.ready()).toBe(false);
+    await vi.waitFor(() => expect(issuer.requests).toHaveLength(2));
+    expect(keys.ready()).toBe(true);
+    advance(500);
+    expect(keys.ready()).toBe(true);
+    expect(issuer.requests).toHaveLength(2);
   });
 
   it('turns not ready when a load fails, and ready again when one succeeds', async () => {

@@ -64,6 +64,8 @@ export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): 
     timeoutDuration: timeoutMs,
   });
   let lastLoadFailed = false;
+  let lastAttempt = Number.NEGATIVE_INFINITY;
+  const retryAfterMs = 1000;
 
   const warm = async (): Promise<boolean> => {
     try {
@@ -95,7 +97,12 @@ export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): 
     ready: (): boolean => {
       const loaded = set.jwks() !== undefined;
       // An idle server's cache goes stale: refresh it in the background so /ready notices an outage.
-      if (loaded && !set.fresh && !set.reloading) void warm();
+      // Never loaded (the issuer was not up yet when this server started): keep trying from the
+      // readiness probe, or a replica without traffic would never become ready to receive any.
+      if ((!loaded || !set.fresh) && !set.reloading && Date.now() - lastAttempt >= retryAfterMs) {
+        lastAttempt = Date.now();
+        void warm();
+      }
       return loaded && !lastLoadFailed;
     },
   });
