@@ -1,18 +1,14 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../shared/errors/index.js';
 import { bearerChallenge } from '../../../shared/http/index.js';
-import { decideToolCall, filterTools } from '../../../shared/policy/index.js';
+import { decideToolCall, type FilteredTools, filterTools } from '../../../shared/policy/index.js';
 import {
   annotateActiveSpan,
   telemetryAttributes as attr,
   inSpan,
-  metaTraceContext,
   recordDecision,
-  recordRequestDuration,
   spanNames,
-  traceRefContinuing,
 } from '../../../shared/telemetry/index.js';
 import type { McpAppDeps } from '../app.js';
 import { argumentsHmac } from '../audit/arguments-hmac.js';
@@ -20,8 +16,10 @@ import type { DecisionRecorder } from '../audit/decision-recorder.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { buildMcpServer } from '../mcp/build-mcp-server.js';
 import { executeAllowedCall, type RecordCompleted } from '../mcp/execute-allowed-call.js';
-import { type InspectedMessage, type InspectResult, inspectMessages } from '../mcp/inspect-messages.js';
+import type { InspectedMessage, InspectResult } from '../mcp/inspect-messages.js';
+import { inMcpRequestSpan } from '../mcp/mcp-request-span.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
+import { measureDuration } from '../mcp/request-duration.js';
 import { checkTransportPreconditions } from '../mcp/transport-preconditions.js';
 
 declare module 'fastify' {
@@ -89,12 +87,13 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     const refusal = checkTransportPreconditions(request.headers, request.body);
     if (refusal) return reply.code(refusal.status).send(refusal.body);
 
-    const { visible } = filterTools(policy, caller.scopes, serverToolNames);
+    const filtered = filterTools(policy, caller.scopes, serverToolNames);
+    const { visible } = filtered;
     const allowedCalls = new Map<string, AllowedCall>();
     for (const message of inspected.messages) {
       if (message.method === 'tools/list') {
         await inSpan(spanNames.decide, { attributes: { [attr.mcpMethod]: 'tools/list' } }, () =>
-          recordList(caller, message),
+          recordList(caller, message, filtered),
         );
       } else if (message.method === 'tools/call') {
         const attributes = { [attr.mcpMethod]: 'tools/call', [attr.mcpToolName]: message.toolName ?? '' };
@@ -168,53 +167,6 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     return undefined;
   }
 
-  /**
-   * Runs a request's decisions and tool calls in an `mcp.request` span. Its parent is the HTTP
-   * request's span, which continues an incoming `traceparent` header; without that header, a W3C
-   * trace context in the first message's `params._meta` is continued instead (the HTTP span is then
-   * linked), and the caller's trace reference follows it, so the audit events carry that trace id.
-   */
-  function inMcpRequestSpan<T>(
-    request: FastifyRequest,
-    run: (caller: CallerContext, inspected: InspectResult) => Promise<T>,
-  ): Promise<T> {
-    const inspected = inspectMessages(request.body);
-    const methods = inspected.ok ? inspected.messages.map((message) => message.method ?? '') : [];
-    const remote =
-      request.headers.traceparent === undefined ? metaTraceContext(metaOf(request.body)) : undefined;
-    const caller = request.caller!;
-    const continued = remote ? { ...caller, trace: traceRefContinuing(remote) ?? caller.trace } : caller;
-    const httpSpan = trace.getSpanContext(context.active());
-    return inSpan(
-      spanNames.mcpRequest,
-      {
-        kind: remote ? SpanKind.SERVER : SpanKind.INTERNAL,
-        attributes: {
-          [attr.mcpMethod]: methods.join(',').slice(0, 200),
-          [attr.enduserId]: caller.actor.subject ?? '',
-          [attr.oauthClientId]: caller.actor.clientId ?? '',
-          [attr.authzPolicyVersion]: caller.policy.version,
-          ...(remote ? { [attr.mcpTraceContinuedFrom]: 'meta' } : {}),
-        },
-        links: remote && httpSpan && trace.isSpanContextValid(httpSpan) ? [{ context: httpSpan }] : [],
-      },
-      () => run(continued, inspected),
-      remote ?? context.active(),
-    );
-  }
-
-  /** Records `mcp.server.request.duration` when the response has been sent, whatever the outcome. */
-  function measureDuration(request: FastifyRequest, reply: FastifyReply): void {
-    const started = performance.now();
-    reply.raw.once('finish', () => {
-      recordRequestDuration(
-        (performance.now() - started) / 1000,
-        metricMethod(request.body),
-        reply.raw.statusCode,
-      );
-    });
-  }
-
   for (const method of ['GET', 'DELETE'] as const) {
     // Stateless server: no standalone SSE stream and no sessions to delete (MCP transports §2.2, §2.5).
     app.route({
@@ -228,8 +180,11 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     });
   }
 
-  async function recordList(caller: CallerContext, message: InspectedMessage): Promise<void> {
-    const { visible, hidden } = filterTools(policy, caller.scopes, serverToolNames);
+  async function recordList(
+    caller: CallerContext,
+    message: InspectedMessage,
+    { visible, hidden }: FilteredTools,
+  ): Promise<void> {
     annotateActiveSpan({
       [attr.mcpToolsVisible]: [...visible],
       [attr.mcpToolsHidden]: [...hidden],
@@ -324,34 +279,4 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
         error: { code: -32602, message: `Unknown tool: ${toolName}`, data: { error: decision.code } },
       });
   }
-}
-
-const knownMethods = new Set([
-  'initialize',
-  'ping',
-  'tools/list',
-  'tools/call',
-  'resources/list',
-  'resources/read',
-  'prompts/list',
-  'prompts/get',
-  'notifications/initialized',
-  'notifications/cancelled',
-]);
-
-/** The first message's method for a metric label; anything else folds into `other` (caller input). */
-function metricMethod(body: unknown): string {
-  const first = Array.isArray(body) ? body[0] : body;
-  const method = (first as { method?: unknown } | null | undefined)?.method;
-  if (method === undefined) return 'unknown';
-  return typeof method === 'string' && knownMethods.has(method) ? method : 'other';
-}
-
-/** `params._meta` of the first message that has one (MCP carries trace context there). */
-function metaOf(body: unknown): unknown {
-  for (const message of Array.isArray(body) ? body : [body]) {
-    const meta = (message as { params?: { _meta?: unknown } } | null | undefined)?.params?._meta;
-    if (meta !== undefined) return meta;
-  }
-  return undefined;
 }
