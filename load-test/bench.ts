@@ -37,7 +37,7 @@ const warmupMs = quick ? 300 : 1_500;
 const concurrencies = [1, 16, 64];
 const revocationCount = Number(values.revocations ?? (quick ? 10 : 120));
 const coldStartRuns = quick ? 1 : 3;
-const appendProducers = quick ? [64] : [16, 64, 256];
+const appendProducers = quick ? [64] : [16, 64, 256, 1024];
 const appendMs = quick ? 500 : 2_000;
 // Load generator (this process) on CPU 0, each server under test alone on CPU 1.
 const serverCpus = '1';

@@ -1,32 +1,19 @@
 import type { DatabaseHandle } from '../db/index.js';
 import type { AppendReceipt } from './api.js';
-import type { PreparedEvent } from './prepare-event.js';
+import { appendColumns, type PreparedEvent } from './prepare-event.js';
 
 /**
- * One statement for the whole batch: the events travel as one JSON array (each element the event's
- * hashed canonical JSON, see `prepare-event.ts`) and `json_to_recordset` turns it into rows. ON
- * CONFLICT DO NOTHING without a target covers both `idempotency_key` and `event_id`, so a retried
- * batch inserts only what is missing and never fails on what already landed.
+ * One statement for the whole batch: each column travels as one array parameter (the cells of
+ * `prepare-event.ts`) and `unnest` zips them back into rows, which PostgreSQL parses several times
+ * faster than one JSON object per row. ON CONFLICT DO NOTHING without a target covers both
+ * `idempotency_key` and `event_id`, so a retried batch inserts only what is missing and never fails
+ * on what already landed.
  */
 const insertSql = `
-INSERT INTO audit_events (
-  event_id, idempotency_key, event_type, schema_version, occurred_at, service, instance_id,
-  subject, client_id, token_id, mcp_method, tool_name, jsonrpc_id, decision, reason_code,
-  policy_id, policy_version, policy_hash, scopes_required, scopes_granted, trace_id, span_id,
-  source_address, user_agent, data, content_hash
-)
-SELECT
-  "eventId", "idempotencyKey", "type", "schemaVersion", "occurredAt", "service", "instanceId",
-  "subject", "clientId", "tokenId", "mcpMethod", "toolName", "jsonRpcId", "decision", "reasonCode",
-  "policyId", "policyVersion", "policyHash", "scopesRequired", "scopesGranted", "traceId", "spanId",
-  "sourceAddress", "userAgent", "data", "contentHash"
-FROM json_to_recordset($1::json) AS e(
-  "eventId" uuid, "idempotencyKey" text, "type" text, "schemaVersion" integer, "occurredAt" timestamptz,
-  "service" text, "instanceId" text, "subject" text, "clientId" text, "tokenId" text, "mcpMethod" text,
-  "toolName" text, "jsonRpcId" text, "decision" text, "reasonCode" text, "policyId" text,
-  "policyVersion" text, "policyHash" text, "scopesRequired" text[], "scopesGranted" text[],
-  "traceId" text, "spanId" text, "sourceAddress" text, "userAgent" text, "data" jsonb, "contentHash" text
-)
+INSERT INTO audit_events (${appendColumns.map(([column]) => column).join(', ')})
+SELECT ${appendColumns.map(([column, type]) => (type === 'text[]' ? `${column}::text[]` : column)).join(', ')}
+FROM unnest(${appendColumns.map(([, type], i) => `$${i + 1}::${type === 'text[]' ? 'text' : type}[]`).join(', ')})
+  AS e(${appendColumns.map(([column]) => column).join(', ')})
 ON CONFLICT DO NOTHING
 RETURNING idempotency_key, event_id, global_position`;
 
@@ -58,7 +45,7 @@ export async function appendEvents(
   const started = performance.now();
   const inserted = await database.execute<ReceiptRow>(
     insertSql,
-    [`[${events.map((e) => e.payload).join(',')}]`],
+    columnArrays(events),
     // Named: parsed and planned once per connection, not on every flush.
     { timeoutMs, name: 'audit_events_append' },
   );
@@ -79,6 +66,15 @@ export async function appendEvents(
       if (!byKey.has(row.idempotency_key)) byKey.set(row.idempotency_key, toReceipt(row));
   }
   return events.map((event) => byKey.get(event.idempotencyKey));
+}
+
+/** One array literal per column of {@link appendColumns}, its elements the events' cells. */
+function columnArrays(events: readonly PreparedEvent[]): string[] {
+  return appendColumns.map((_, column) => {
+    let literal = '{';
+    for (let i = 0; i < events.length; i++) literal += `${i > 0 ? ',' : ''}${events[i]!.cells[column]}`;
+    return `${literal}}`;
+  });
 }
 
 function toReceipt(row: ReceiptRow): AppendReceipt {

@@ -21,11 +21,19 @@ const maxDepth = 64;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point.
 const suspicious = /[\u0000\ud800-\udfff]/;
 
+/**
+ * One string as canonical JSON writes it, refused (TypeError) when PostgreSQL could not store it.
+ * For writers that lay out a fixed, already sorted object themselves (the event envelope).
+ */
+export function jsonString(text: string): string {
+  checkStorable(text);
+  return JSON.stringify(text);
+}
+
 function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
-      checkStorable(value);
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'number':
     case 'boolean':
       return JSON.stringify(value);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sampleAllowed } from '../testing/sample-events.js';
+import { awkwardStrings, sampleAllowed, sampleAwkward } from '../testing/sample-events.js';
 import { canonicalJson } from './canonical-json.js';
 import { contentHash, type HashedEventFields } from './content-hash.js';
-import { prepareEvent } from './prepare-event.js';
+import { cell, prepareEvent } from './prepare-event.js';
 import { uuidV7 } from './uuid-v7.js';
 
 describe('canonicalJson', () => {
@@ -31,10 +31,9 @@ describe('canonicalJson', () => {
 
 describe('contentHash', () => {
   it('does not depend on key order, and changes when any hashed field changes', () => {
-    const fields = JSON.parse(prepareEvent(sampleAllowed(), new Date(0)).payload) as HashedEventFields & {
-      contentHash?: string;
-    };
-    const { contentHash: stored, ...hashed } = fields;
+    const prepared = prepareEvent(sampleAllowed(), new Date(0));
+    const hashed = JSON.parse(prepared.canonical) as HashedEventFields;
+    const stored = prepared.contentHash;
     const reversed = Object.fromEntries(Object.entries(hashed).reverse()) as unknown as HashedEventFields;
     expect(contentHash(reversed)).toBe(stored);
     expect(contentHash({ ...hashed, toolName: 'get_confidential_info' })).not.toBe(stored);
@@ -46,7 +45,7 @@ describe('prepareEvent', () => {
   it('fills eventId (UUIDv7), idempotencyKey (= eventId), schemaVersion and occurredAt', () => {
     const now = new Date('2025-01-02T03:04:05.678Z');
     const prepared = prepareEvent(sampleAllowed(), now);
-    const payload = JSON.parse(prepared.payload) as Record<string, unknown>;
+    const payload = JSON.parse(prepared.canonical) as Record<string, unknown>;
     expect(prepared.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(prepared.idempotencyKey).toBe(prepared.eventId);
     expect(payload).toMatchObject({
@@ -54,7 +53,7 @@ describe('prepareEvent', () => {
       occurredAt: '2025-01-02T03:04:05.678Z',
       subject: 'alice@example.com',
     });
-    expect(payload.contentHash).toBe(prepared.contentHash);
+    expect(prepared.contentHash).toBe(contentHash(payload as unknown as HashedEventFields));
   });
 
   it('refuses an event the database would reject, naming the field', () => {
@@ -71,6 +70,31 @@ describe('prepareEvent', () => {
       prepareEvent(sampleAllowed({ data: [] as unknown as { argumentsHmac?: string } }), now),
     ).toThrow(/data/);
     expect(() => prepareEvent(sampleAllowed({ reasonCode: 'a\u0000' }), now)).toThrow(/NUL/);
+    expect(() => prepareEvent(sampleAllowed({ actor: { subject: 5 as unknown as string } }), now)).toThrow(
+      /actor.subject/,
+    );
+    expect(() => prepareEvent(sampleAllowed({ scopesGranted: ['ok', '\udc00'] }), now)).toThrow(/UTF-16/);
+    expect(() => prepareEvent(sampleAllowed({ service: '' }), now)).toThrow(/service/);
+  });
+
+  it('writes exactly the canonical JSON of the hashed fields, whatever the strings hold', () => {
+    for (let n = 0; n < awkwardStrings.length * 3; n++) {
+      const prepared = prepareEvent(sampleAwkward(n), new Date(1_600_000_000_000 + n));
+      const fields = JSON.parse(prepared.canonical) as HashedEventFields;
+      expect(canonicalJson(fields)).toBe(prepared.canonical);
+      expect(contentHash(fields)).toBe(prepared.contentHash);
+      expect(fields.subject).toBe(awkwardStrings[n % awkwardStrings.length]);
+    }
+  });
+});
+
+describe('cell (an element of a PostgreSQL array literal)', () => {
+  it('quotes every string, escapes only quotes and backslashes, and writes NULL for null', () => {
+    expect(cell(null)).toBe('NULL');
+    expect(cell('NULL')).toBe('"NULL"');
+    expect(cell('')).toBe('""');
+    expect(cell('a,b {c}')).toBe('"a,b {c}"');
+    expect(cell('say "hi" \\ ok')).toBe('"say \\"hi\\" \\\\ ok"');
   });
 });
 

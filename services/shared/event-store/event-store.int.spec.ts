@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/index.js';
-import { sampleAllowed, sampleDenied } from '../testing/sample-events.js';
+import { awkwardStrings, sampleAllowed, sampleAwkward, sampleDenied } from '../testing/sample-events.js';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
 import { appendEvents } from './append-events.js';
 import { contentHash, hashedFieldsOf } from './content-hash.js';
@@ -136,6 +136,30 @@ describe('event store on PostgreSQL', () => {
     expect(contentHash({ ...hashedFieldsOf(stored!), subject: 'alice@example.com' })).not.toBe(
       stored!.contentHash,
     );
+  });
+
+  it('stores awkward strings (quotes, backslashes, braces, NULL, astral) exactly, hash intact', async () => {
+    const events = Array.from({ length: awkwardStrings.length * 2 }, (_, n) => sampleAwkward(n));
+    const receipts = await store.append(events);
+    expect(receipts).toHaveLength(events.length);
+    const first = BigInt(receipts[0]!.globalPosition) - 1n;
+    const stored = await store.query({ afterPosition: String(first), limit: events.length });
+    expect(stored).toHaveLength(events.length);
+    stored.forEach((row, n) => {
+      const sent = events[n]!;
+      expect(row).toMatchObject({
+        subject: sent.actor?.subject,
+        clientId: sent.actor?.clientId,
+        jsonRpcId: sent.request?.jsonRpcId,
+        policyHash: sent.policy?.hash,
+        scopesRequired: sent.scopesRequired,
+        scopesGranted: sent.scopesGranted,
+        userAgent: sent.source?.userAgent,
+        idempotencyKey: sent.idempotencyKey,
+        data: sent.data,
+      });
+      expect(contentHash(hashedFieldsOf(row))).toBe(row.contentHash);
+    });
   });
 
   it('filters queries by type, subject, tool, decision, reason, trace and token', async () => {

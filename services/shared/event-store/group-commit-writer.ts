@@ -25,9 +25,15 @@ export interface GroupCommitWriterOptions {
   readonly maxQueue?: number | undefined;
   /**
    * Flushes in flight at once. Two lets one batch accumulate while another waits on its commit
-   * (WAL flush), which is where group commit wins. Default 2.
+   * (WAL flush), which is where group commit wins; more let the database work on several batches
+   * at once (one backend, one core each). Default 2.
    */
   readonly maxConcurrentFlushes?: number | undefined;
+  /**
+   * When several flush slots are free, the queue is shared among them in batches of at least this
+   * many events, so a burst uses several database backends instead of one. Default 32.
+   */
+  readonly minSplitBatchSize?: number | undefined;
   /** Probe period while unhealthy. Default 500 ms. */
   readonly probeIntervalMs?: number | undefined;
   /** Wall clock for {@link StoreHealth.since}. */
@@ -49,7 +55,7 @@ const retryDelaysMs = [25, 50, 100, 200, 400];
  *
  * - A flush starts as soon as a flush slot is free; while all slots are busy, appends accumulate
  *   into the next batch (up to `maxBatchSize` events; one caller's events always share a batch, so
- *   an append is atomic).
+ *   an append is atomic). A queue found with several slots free is shared among them.
  * - A batch that fails is retried until the earliest deadline among its callers (idempotency keys
  *   make the retry safe); then every caller in it gets `ERR_AUDIT_UNAVAILABLE`.
  * - A full queue refuses at once with `ERR_AUDIT_OVERLOADED`, before anything is queued.
@@ -63,6 +69,7 @@ export class GroupCommitWriter {
   readonly #maxBatchSize: number;
   readonly #maxQueue: number;
   readonly #maxConcurrentFlushes: number;
+  readonly #minSplitBatchSize: number;
   readonly #probeIntervalMs: number;
   readonly #clock: () => Date;
 
@@ -83,6 +90,7 @@ export class GroupCommitWriter {
     this.#maxBatchSize = positive(options.maxBatchSize ?? 1_000, 'maxBatchSize');
     this.#maxQueue = positive(options.maxQueue ?? 20_000, 'maxQueue');
     this.#maxConcurrentFlushes = positive(options.maxConcurrentFlushes ?? 2, 'maxConcurrentFlushes');
+    this.#minSplitBatchSize = positive(options.minSplitBatchSize ?? 32, 'minSplitBatchSize');
     this.#probeIntervalMs = positive(options.probeIntervalMs ?? 500, 'probeIntervalMs');
     this.#clock = options.clock ?? (() => new Date());
     this.#health = { healthy: true, since: this.#clock() };
@@ -134,7 +142,11 @@ export class GroupCommitWriter {
 
   #pump(): void {
     while (this.#inFlight < this.#maxConcurrentFlushes && this.#queue.length > 0) {
-      const batch = this.#takeBatch();
+      // Everything queued in one INSERT would keep one backend busy while the others idle: a closed
+      // loop of callers then stays one batch forever. Share the queue among the free slots instead.
+      const freeSlots = this.#maxConcurrentFlushes - this.#inFlight;
+      const share = Math.max(this.#minSplitBatchSize, Math.ceil(this.#queuedEvents / freeSlots));
+      const batch = this.#takeBatch(Math.min(this.#maxBatchSize, share));
       this.#inFlight++;
       void this.#flush(batch).finally(() => {
         this.#inFlight--;
@@ -146,11 +158,11 @@ export class GroupCommitWriter {
     }
   }
 
-  #takeBatch(): Pending[] {
+  #takeBatch(limit: number): Pending[] {
     let size = 0;
     let count = 0;
     for (const pending of this.#queue) {
-      if (count > 0 && size + pending.events.length > this.#maxBatchSize) break;
+      if (count > 0 && size + pending.events.length > limit) break;
       size += pending.events.length;
       count++;
     }

@@ -93,6 +93,17 @@ describe('GroupCommitWriter', () => {
     expect(db.batches.map((batch) => batch.length)).toEqual([8, 25, 1]);
   });
 
+  it('shares a queue found with several free slots among them, in batches no smaller than minSplitBatchSize', async () => {
+    const db = fakeCommit();
+    const w = writer(db.commit, { maxConcurrentFlushes: 2, minSplitBatchSize: 8 });
+    await Promise.all(Array.from({ length: 40 }, () => w.write(events(1))));
+    expect(db.batches.map((batch) => batch.length)).toEqual([20, 20]);
+
+    db.batches.length = 0;
+    await Promise.all(Array.from({ length: 12 }, () => w.write(events(1))));
+    expect(db.batches.map((batch) => batch.length)).toEqual([8, 4]);
+  });
+
   it('refuses at once with ERR_AUDIT_OVERLOADED when the queue is full, queueing nothing', async () => {
     const db = fakeCommit();
     const w = writer(db.commit, { maxQueue: 10, maxConcurrentFlushes: 1 });

@@ -36,3 +36,43 @@ export function sampleDenied(overrides: Partial<ToolCallDenied> = {}): ToolCallD
     ...overrides,
   };
 }
+
+/**
+ * Strings that stress every encoding the write path uses (JSON, PostgreSQL array literals): quotes,
+ * backslashes, braces, commas, the word NULL, whitespace, empty, non-ASCII and astral characters.
+ */
+export const awkwardStrings: readonly string[] = [
+  'NULL',
+  'null',
+  '',
+  ' ',
+  '"quoted"',
+  'back\\slash\\',
+  '\\"',
+  '{braces},[brackets]',
+  'a,b,c',
+  'tab\tnew\nline\r',
+  "O'Brien",
+  'ünïcödé – ✓',
+  '😀 astral',
+  '$1 ::text[]',
+];
+
+/** A `tool.call.allowed` event whose every free-form string field holds an awkward string. */
+export function sampleAwkward(n: number): ToolCallAllowed {
+  const pick = (k: number) => awkwardStrings[(n + k) % awkwardStrings.length]!;
+  return sampleAllowed({
+    actor: { subject: pick(0), clientId: pick(1), tokenId: pick(2) },
+    request: { method: pick(3), toolName: pick(4), jsonRpcId: pick(5) },
+    reasonCode: pick(6),
+    policy: { id: pick(7), version: pick(8), hash: pick(9) },
+    scopesRequired: [pick(10), pick(11)],
+    scopesGranted: n % 3 === 0 ? [] : [pick(12)],
+    trace: { traceId: pick(13), spanId: pick(0) },
+    source: { address: pick(1), userAgent: pick(2) },
+    data: { argumentsHmac: pick(3), nested: { [pick(4)]: [pick(5), n, null, true] } } as {
+      argumentsHmac?: string;
+    },
+    idempotencyKey: `${pick(6)}-${n}`,
+  });
+}

@@ -201,7 +201,12 @@ describe('mcp-audit verify', () => {
          "mcpMethod" text, "toolName" text, "jsonRpcId" text, "decision" text, "reasonCode" text, "policyId" text,
          "policyVersion" text, "policyHash" text, "scopesRequired" text[], "scopesGranted" text[], "traceId" text,
          "spanId" text, "sourceAddress" text, "userAgent" text, "data" jsonb, "contentHash" text)`,
-      [`[${prepared.payload}]`, forgedPosition, anchorRow.transaction_id, anchorRow.recorded_at],
+      [
+        `[{"contentHash":"${prepared.contentHash}",${prepared.canonical.slice(1)}]`,
+        forgedPosition,
+        anchorRow.transaction_id,
+        anchorRow.recorded_at,
+      ],
     );
     const run = await sealed.verify();
     expect(run.code).toBe(1);
