@@ -32,12 +32,49 @@ describe('cacheVerifiedTokens', () => {
     expect(inner.calls).toEqual(['t1', 't1']);
   });
 
-  it('never remembers a rejection', async () => {
-    const inner = counting(() => ({ ok: false, code: 'ERR_TOKEN_EXPIRED', message: 'expired' }));
-    const verify = cacheVerifiedTokens(inner.verify, { maxEntries: 10 });
+  it('remembers a stable rejection (expired, bad signature, wrong audience) for maxAgeMs', async () => {
+    let clock = 0;
+    const inner = counting((token) => ({
+      ok: false,
+      code: token === 'sig' ? 'ERR_TOKEN_SIGNATURE_INVALID' : 'ERR_TOKEN_EXPIRED',
+      message: 'refused',
+    }));
+    const verify = cacheVerifiedTokens(inner.verify, { maxEntries: 10, maxAgeMs: 1000, now: () => clock });
+    for (const token of ['bad', 'bad', 'sig', 'sig']) expect((await verify(token)).ok).toBe(false);
+    expect(inner.calls).toEqual(['bad', 'sig']);
+    clock = 1000;
     await verify('bad');
-    await verify('bad');
-    expect(inner.calls).toEqual(['bad', 'bad']);
+    expect(inner.calls).toEqual(['bad', 'sig', 'bad']);
+  });
+
+  it('never remembers a rejection that may turn into a success (unknown key, not yet valid, outage)', async () => {
+    for (const code of [
+      'ERR_TOKEN_KEY_UNKNOWN',
+      'ERR_TOKEN_NOT_YET_VALID',
+      'ERR_KEYS_UNAVAILABLE',
+    ] as const) {
+      const inner = counting(() => ({ ok: false, code, message: code }));
+      const verify = cacheVerifiedTokens(inner.verify, { maxEntries: 10 });
+      await verify('t');
+      await verify('t');
+      expect(inner.calls, code).toEqual(['t', 't']);
+    }
+  });
+
+  it('keeps rejections apart: a flood of distinct bad tokens does not push out good ones', async () => {
+    const inner = counting((token) =>
+      token.startsWith('good')
+        ? ok(Number.MAX_SAFE_INTEGER / 1000)
+        : { ok: false, code: 'ERR_TOKEN_SIGNATURE_INVALID', message: 'bad signature' },
+    );
+    const verify = cacheVerifiedTokens(inner.verify, { maxEntries: 10, now: () => 0 });
+    await verify('good-1');
+    for (let i = 0; i < 500; i++) await verify(`forged-${i}`);
+    await verify('good-1');
+    expect(inner.calls.filter((token) => token === 'good-1')).toHaveLength(1);
+    // At most 100 rejections are remembered: the oldest forged token is verified again.
+    await verify('forged-0');
+    expect(inner.calls.filter((token) => token === 'forged-0')).toHaveLength(2);
   });
 
   it('reuses a verification no longer than maxAgeMs even for a long-lived token', async () => {

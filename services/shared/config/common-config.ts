@@ -22,6 +22,8 @@ export interface CommonConfig {
   readonly policyVersion: string | undefined;
   /** Deadline for an audit event to commit before the request fails closed. */
   readonly auditCommitDeadlineMs: number;
+  /** Audit batches committed at once (one database connection each). */
+  readonly auditConcurrentFlushes: number;
 }
 
 /** Reads the settings every role shares (see README, "Configuration"). */
@@ -49,5 +51,6 @@ export function readCommonConfig(env: EnvReader): CommonConfig {
     policyDir: resolve(env.string('POLICY_DIR', 'policies')),
     policyVersion: env.optional('POLICY_VERSION'),
     auditCommitDeadlineMs: env.integer('AUDIT_COMMIT_DEADLINE_MS', 2000, { min: 100, max: 60_000 }),
+    auditConcurrentFlushes: env.integer('AUDIT_CONCURRENT_FLUSHES', 2, { min: 1, max: 32 }),
   };
 }

@@ -10,7 +10,16 @@ export class AppError extends Error {
   readonly detail: string | undefined;
 
   constructor(code: ErrorCode, detail?: string, options?: ErrorOptions) {
-    super(detail ? `${errorCodes[code].message}: ${detail}` : errorCodes[code].message, options);
+    // A 4xx is the caller's mistake, answered as designed: its stack says nothing, and capturing one
+    // is most of what refusing a request costs (an unauthenticated flood is thousands per second).
+    const clientError = errorCodes[code].status < 500;
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (clientError) Error.stackTraceLimit = 0;
+    try {
+      super(detail ? `${errorCodes[code].message}: ${detail}` : errorCodes[code].message, options);
+    } finally {
+      if (clientError) Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'AppError';
     this.code = code;
     this.status = errorCodes[code].status;

@@ -32,7 +32,11 @@ export async function openAuditStore(
     await database.close();
     throw error;
   }
-  const store = createEventStore({ database, commitDeadlineMs: config.auditCommitDeadlineMs });
+  const store = createEventStore({
+    database,
+    commitDeadlineMs: config.auditCommitDeadlineMs,
+    maxConcurrentFlushes: config.auditConcurrentFlushes,
+  });
   return {
     database,
     store,

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { TraceRef } from '../event-store/events.js';
+import { randomHex } from './random-id.js';
 
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
@@ -14,6 +14,6 @@ export function requestTrace(traceparent: string | string[] | undefined): TraceR
   if (active && trace.isSpanContextValid(active)) return { traceId: active.traceId, spanId: active.spanId };
   const header = Array.isArray(traceparent) ? traceparent[0] : traceparent;
   const match = header ? traceparentPattern.exec(header.trim().toLowerCase()) : null;
-  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
-  return { traceId, spanId: randomBytes(8).toString('hex') };
+  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomHex(16);
+  return { traceId, spanId: randomHex(8) };
 }

@@ -35,6 +35,7 @@ beforeAll(async () => {
     policyDir: 'policies',
     policyVersion: undefined,
     auditCommitDeadlineMs: 2000,
+    auditConcurrentFlushes: 2,
   });
   const keys = await loadOrCreateSigningKeys(join(dataDir, 'keys'));
   app = Fastify();

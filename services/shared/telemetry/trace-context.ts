@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { type Context, context, ROOT_CONTEXT, type TextMapGetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { TraceRef } from '../event-store/events.js';
+import { randomHex } from './random-id.js';
 
 const w3c = new W3CTraceContextPropagator();
 
@@ -45,7 +45,7 @@ export function activeTraceRef<T extends TraceRef | undefined>(fallback: T): Tra
 export function traceRefContinuing(parent: Context): TraceRef | undefined {
   const remote = trace.getSpanContext(parent);
   if (!remote || !trace.isSpanContextValid(remote)) return undefined;
-  return { traceId: remote.traceId, spanId: randomBytes(8).toString('hex') };
+  return { traceId: remote.traceId, spanId: randomHex(8) };
 }
 
 /**

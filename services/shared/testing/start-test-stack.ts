@@ -61,6 +61,7 @@ export async function startTestStack(env: Readonly<Record<string, string>> = {})
     policyDir: 'policies',
     policyVersion: undefined,
     auditCommitDeadlineMs: 2000,
+    auditConcurrentFlushes: 2,
   });
   const keys = await loadOrCreateSigningKeys(join(dataDir, 'keys'));
   return {
