@@ -11,6 +11,7 @@ export { shutdownTelemetry } from './shutdown-telemetry.js';
 export { annotateActiveSpan, inSpan, recordSpanError, tracer } from './spans.js';
 export {
   activeTraceRef,
+  bindTraceToLogger,
   hasActiveSpan,
   logTraceFields,
   metaTraceContext,

@@ -48,13 +48,31 @@ export function traceRefContinuing(parent: Context): TraceRef | undefined {
   return { traceId: remote.traceId, spanId: randomHex(8) };
 }
 
+const boundTrace = Symbol('mcp-authz.boundTrace');
+
 /**
- * `trace_id` and `span_id` of the active span for a log line (pino mixin); empty without one.
+ * Gives the log lines of one request the trace and span id of `ref` while no span is active (the
+ * SDK off): `logTraceFields` reads them from the request's own logger (fastify makes one per
+ * request). A property rather than `logger.child(...)`: a child costs more than the rest of a
+ * refusal, and a flood of refusals is thousands per second.
  */
-export function logTraceFields(): { trace_id?: string; span_id?: string } {
+export function bindTraceToLogger(logger: object, ref: TraceRef): void {
+  (logger as { [boundTrace]?: TraceRef })[boundTrace] = ref;
+}
+
+/**
+ * `trace_id` and `span_id` for a log line (the pino mixin, called with the logger writing it): the
+ * active span's, else the ones bound to that logger by {@link bindTraceToLogger}, else none.
+ */
+export function logTraceFields(
+  _mergeObject?: object,
+  _level?: number,
+  logger?: object,
+): { trace_id?: string; span_id?: string } {
   const active = trace.getSpan(context.active())?.spanContext();
-  if (!active || !trace.isSpanContextValid(active)) return {};
-  return { trace_id: active.traceId, span_id: active.spanId };
+  if (active && trace.isSpanContextValid(active)) return { trace_id: active.traceId, span_id: active.spanId };
+  const bound = (logger as { [boundTrace]?: TraceRef } | undefined)?.[boundTrace];
+  return bound ? { trace_id: bound.traceId, span_id: bound.spanId } : {};
 }
 
 /** True while a span with a valid context is active (the SDK is on and a request is traced). */

@@ -7,6 +7,7 @@ import { bearerChallenge, ChallengeError } from '../../../shared/http/index.js';
 import {
   annotateActiveSpan,
   telemetryAttributes as attr,
+  bindTraceToLogger,
   hasActiveSpan,
   inSpan,
   requestTrace,
@@ -47,8 +48,8 @@ export class Authenticator {
   async #authenticate(request: FastifyRequest): Promise<void> {
     const trace = requestTrace(request.headers.traceparent);
     const source: SourceRef = { address: request.ip, userAgent: request.headers['user-agent'] };
-    // Traced requests get trace_id/span_id from the logger's mixin; untraced ones from this binding.
-    if (!hasActiveSpan()) request.log = request.log.child({ trace_id: trace.traceId, span_id: trace.spanId });
+    // Traced requests get trace_id/span_id from the active span; untraced ones from this binding.
+    if (!hasActiveSpan()) bindTraceToLogger(request.log, trace);
     const extracted = extractBearerToken({ authorization: request.headers.authorization, url: request.url });
     if (!extracted.ok) return this.#reject(request, extracted.code, extracted.message, trace, source);
     const verified = await this.#options.verify(extracted.token);
