@@ -94,7 +94,7 @@ describe('an unauthenticated flood while authenticated clients work', () => {
     // does. Requests beyond floodConnections in flight are skipped (counted), never queued.
     const floodUntil = floodFrom + floodMs;
     const inFlight = new Set<Promise<void>>();
-    for (let tick = 0; Date.now() < floodUntil; tick++) {
+    while (Date.now() < floodUntil) {
       const due = Math.floor(((Date.now() - floodFrom) * floodRate) / 1_000) - floodRequests - floodSkipped;
       for (let k = 0; k < due; k++) {
         if (inFlight.size >= floodConnections) {
