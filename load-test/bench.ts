@@ -6,8 +6,10 @@
  * throughput through the real write path, revocation propagation across two replicas, and cold
  * start. Figures, not assertions. See load-test/README.md.
  */
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { openDatabase } from '../services/shared/db/index.js';
 import { createEventStore } from '../services/shared/event-store/index.js';
 import { freePort } from '../services/shared/testing/free-port.js';
@@ -15,7 +17,7 @@ import { type AppendPhaseResult, appendPhase, benchEvent } from './lib/audit-app
 import { type ChildServer, hasTaskset, pinSelf, startChildServer } from './lib/child-server.js';
 import { type ClosedLoopResult, closedLoop, mergeRounds } from './lib/closed-loop.js';
 import { measureColdStart } from './lib/cold-start.js';
-import { mcpServerEntry, startLocalStack } from './lib/local-stack.js';
+import { compiledEntries, mcpServerEntry, startLocalStack, tokenServiceEntry } from './lib/local-stack.js';
 import { McpHttpClient } from './lib/mcp-http-client.js';
 import { measureRevocationLatency, type RevocationLatencyResult } from './lib/revocation-latency.js';
 
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     revocations: { type: 'string' },
     sections: { type: 'string', default: 'throughput,audit,revocation,cold-start' },
+    runtime: { type: 'string', default: 'compiled' },
   },
   strict: true,
 });
@@ -43,6 +46,14 @@ const appendMs = quick ? 500 : 2_000;
 const serverCpus = '1';
 const sections = new Set(values.sections.split(','));
 const log = (line: string) => process.stderr.write(`${line}\n`);
+if (values.runtime !== 'compiled' && values.runtime !== 'tsx') {
+  throw new Error(`--runtime must be compiled or tsx, got ${JSON.stringify(values.runtime)}`);
+}
+// As the image runs them: compiled by `npm run build` (the default), or TypeScript through tsx.
+const compiled = values.runtime === 'compiled';
+const entries = compiled
+  ? { ...compiledEntries('dist'), baseline: 'dist/load-test/baseline-server.js' }
+  : { mcpServer: mcpServerEntry, tokenService: tokenServiceEntry, baseline: 'load-test/baseline-server.ts' };
 
 interface ThroughputRow {
   readonly concurrency: number;
@@ -69,13 +80,22 @@ async function main(): Promise<void> {
     `bench: ${quick ? 'quick smoke run' : `${phaseMs / 1_000} s × ${rounds} rounds per server and concurrency`}; ` +
       `${pinned ? 'load generator on CPU 0, servers on CPU 1 (taskset)' : 'taskset unavailable: processes are not pinned'}`,
   );
-  const stack = await startLocalStack({ prefix: 'bench', tokenServiceCpus: hasTaskset() ? '0' : undefined });
+  if (compiled) {
+    log('bench: npm run build (servers run compiled, as in the image)');
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', 'dist'], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const stack = await startLocalStack({
+    prefix: 'bench',
+    tokenServiceCpus: hasTaskset() ? '0' : undefined,
+    entries,
+  });
   const children: ChildServer[] = [];
   try {
     const baselinePort = await freePort();
     const baseline = await startChildServer({
       name: 'baseline',
-      entry: 'load-test/baseline-server.ts',
+      entry: entries.baseline,
       env: { PORT: String(baselinePort) },
       baseUrl: `http://127.0.0.1:${baselinePort}`,
       cpus: serverCpus,
@@ -84,61 +104,6 @@ async function main(): Promise<void> {
     const project = await stack.startMcpServer({ name: 'mcp-bench-a', cpus: serverCpus });
     const token = await stack.mint({ sub: 'bench@example.com', scopes: ['public:read'] });
     const send = { token, protocolVersion: '2025-11-25' };
-
-    const throughput: ThroughputRow[] = [];
-    for (const concurrency of sections.has('throughput') ? concurrencies : []) {
-      const clients = {
-        baseline: new McpHttpClient({ url: `${baseline.baseUrl}/mcp`, connections: concurrency }),
-        project: new McpHttpClient({ url: project.url, connections: concurrency }),
-      };
-      const results: Record<'baseline' | 'project', ClosedLoopResult[]> = { baseline: [], project: [] };
-      const cpuMs = { baseline: 0, project: 0 };
-      const servers = { baseline, project: project.server };
-      for (const name of ['baseline', 'project'] as const) {
-        await closedLoop({
-          client: clients[name],
-          concurrency,
-          durationMs: warmupMs,
-          message: toolCall,
-          send,
-        });
-      }
-      for (let round = 0; round < rounds; round++) {
-        // Alternate which server goes first, so drift in machine load hits both alike.
-        const order =
-          round % 2 === 0 ? (['baseline', 'project'] as const) : (['project', 'baseline'] as const);
-        for (const name of order) {
-          log(`  ${concurrency} clients, round ${round + 1}/${rounds}: ${name}`);
-          const cpuBefore = await servers[name].cpuTimeMs();
-          results[name].push(
-            await closedLoop({
-              client: clients[name],
-              concurrency,
-              durationMs: phaseMs,
-              message: toolCall,
-              send,
-            }),
-          );
-          cpuMs[name] += ((await servers[name].cpuTimeMs()) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
-        }
-      }
-      await clients.baseline.close();
-      await clients.project.close();
-      const merged = { baseline: mergeRounds(results.baseline), project: mergeRounds(results.project) };
-      const perRequest = (name: 'baseline' | 'project') =>
-        Number.isFinite(cpuMs[name]) && merged[name].ok > 0
-          ? (cpuMs[name] * 1_000) / merged[name].ok
-          : undefined;
-      throughput.push({
-        concurrency,
-        baseline: merged.baseline,
-        project: merged.project,
-        baselineCpuUs: perRequest('baseline'),
-        projectCpuUs: perRequest('project'),
-        baselinePeakRssKib: await baseline.peakRssKib(),
-        projectPeakRssKib: await project.server.peakRssKib(),
-      });
-    }
 
     if (sections.has('audit')) log('  audit append through the group-commit writer');
     const appendResults: AppendPhaseResult[] = [];
@@ -155,6 +120,64 @@ async function main(): Promise<void> {
         appendResults.push(
           await appendPhase('group commit', producers, appendMs, (p, n) => store.append(benchEvent(p, n))),
         );
+      }
+
+      // The append phases run first, on an empty log. Their rows would wake autovacuum during the
+      // throughput phases, so the log is vacuumed now, before anything is timed again.
+      if (appendResults.length > 0) await vacuumLog(stack.database.url);
+      const throughput: ThroughputRow[] = [];
+      for (const concurrency of sections.has('throughput') ? concurrencies : []) {
+        const clients = {
+          baseline: new McpHttpClient({ url: `${baseline.baseUrl}/mcp`, connections: concurrency }),
+          project: new McpHttpClient({ url: project.url, connections: concurrency }),
+        };
+        const results: Record<'baseline' | 'project', ClosedLoopResult[]> = { baseline: [], project: [] };
+        const cpuMs = { baseline: 0, project: 0 };
+        const servers = { baseline, project: project.server };
+        for (const name of ['baseline', 'project'] as const) {
+          await closedLoop({
+            client: clients[name],
+            concurrency,
+            durationMs: warmupMs,
+            message: toolCall,
+            send,
+          });
+        }
+        for (let round = 0; round < rounds; round++) {
+          // Alternate which server goes first, so drift in machine load hits both alike.
+          const order =
+            round % 2 === 0 ? (['baseline', 'project'] as const) : (['project', 'baseline'] as const);
+          for (const name of order) {
+            log(`  ${concurrency} clients, round ${round + 1}/${rounds}: ${name}`);
+            const cpuBefore = await servers[name].cpuTimeMs();
+            results[name].push(
+              await closedLoop({
+                client: clients[name],
+                concurrency,
+                durationMs: phaseMs,
+                message: toolCall,
+                send,
+              }),
+            );
+            cpuMs[name] += ((await servers[name].cpuTimeMs()) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
+          }
+        }
+        await clients.baseline.close();
+        await clients.project.close();
+        const merged = { baseline: mergeRounds(results.baseline), project: mergeRounds(results.project) };
+        const perRequest = (name: 'baseline' | 'project') =>
+          Number.isFinite(cpuMs[name]) && merged[name].ok > 0
+            ? (cpuMs[name] * 1_000) / merged[name].ok
+            : undefined;
+        throughput.push({
+          concurrency,
+          baseline: merged.baseline,
+          project: merged.project,
+          baselineCpuUs: perRequest('baseline'),
+          projectCpuUs: perRequest('project'),
+          baselinePeakRssKib: await baseline.peakRssKib(),
+          projectPeakRssKib: await project.server.peakRssKib(),
+        });
       }
 
       let revocation: RevocationLatencyResult | undefined;
@@ -186,13 +209,13 @@ async function main(): Promise<void> {
       const coldRuns = sections.has('cold-start') ? coldStartRuns : 0;
       const projectCold = await measureColdStart({
         runs: coldRuns,
-        entry: mcpServerEntry,
+        entry: entries.mcpServer,
         cpus: serverCpus,
         env: (port) => ({ ...stack.mcpEnv, PORT: String(port), INSTANCE_ID: `cold-${port}` }),
       });
       const baselineCold = await measureColdStart({
         runs: coldRuns,
-        entry: 'load-test/baseline-server.ts',
+        entry: entries.baseline,
         cpus: serverCpus,
         env: (port) => ({ PORT: String(port) }),
       });
@@ -203,6 +226,7 @@ async function main(): Promise<void> {
           loadAverageBefore: loadBefore.map((v) => Math.round(v * 100) / 100),
           loadAverageAfter: loadAfter.map((v) => Math.round(v * 100) / 100),
           node: process.version,
+          runtime: values.runtime,
         },
         throughput: throughput.map((row) => ({
           concurrency: row.concurrency,
@@ -234,6 +258,17 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(children.map((child) => child.stop()));
     await stack.close();
+  }
+}
+
+/** VACUUM (ANALYZE) of the audit log as its owner: leaves autovacuum nothing to do for a while. */
+async function vacuumLog(ownerUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE) audit_events');
+  } finally {
+    await client.end();
   }
 }
 
@@ -278,6 +313,7 @@ interface Summary {
     loadAverageBefore: number[];
     loadAverageAfter: number[];
     node: string;
+    runtime: string;
   };
   readonly throughput: readonly ThroughputSummaryRow[];
   readonly auditAppend: readonly {
@@ -294,7 +330,7 @@ function formatSummary(s: Summary): string {
   const lines: string[] = [];
   const pad = (v: string | number | undefined, n: number) => String(v ?? '?').padStart(n);
   lines.push(
-    `Machine: Node ${s.machine.node}, ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}; ` +
+    `Machine: Node ${s.machine.node}, servers ${s.machine.runtime === 'compiled' ? 'compiled (npm run build)' : 'through tsx'}, ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}; ` +
       `load average ${s.machine.loadAverageBefore.join(' ')} before, ${s.machine.loadAverageAfter.join(' ')} after ` +
       '(other work on the machine makes every figure noisy; server CPU per request is the least noisy).',
   );

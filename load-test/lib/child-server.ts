@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
-/** A server role running as a child process (`node --import tsx <entry>`). */
+/** A server role running as a child process (`node <entry>.js`, or `node --import tsx <entry>.ts`). */
 export interface ChildServer {
   readonly name: string;
   readonly pid: number;
@@ -25,7 +25,7 @@ export interface ChildServer {
 
 export interface StartChildServerOptions {
   readonly name: string;
-  /** Entry file run with `node --import tsx`. */
+  /** Entry file: compiled JavaScript (`dist/...js`) runs as it is, TypeScript through tsx. */
   readonly entry: string;
   readonly env: Readonly<Record<string, string>>;
   readonly baseUrl: string;
@@ -57,7 +57,7 @@ export function pinSelf(cpus: string): boolean {
  * URLs are polled. A child that exits first fails the start with its output.
  */
 export async function startChildServer(options: StartChildServerOptions): Promise<ChildServer> {
-  const nodeArgs = ['--import', 'tsx', options.entry];
+  const nodeArgs = options.entry.endsWith('.ts') ? ['--import', 'tsx', options.entry] : [options.entry];
   const pinned = options.cpus !== undefined && hasTaskset();
   const child = pinned
     ? spawn('taskset', ['-c', options.cpus!, process.execPath, ...nodeArgs], {

@@ -13,6 +13,18 @@ import { createFreshDatabase, type FreshDatabase } from './fresh-database.js';
 export const mcpServerEntry = 'services/mcp-server/src/server.ts';
 export const tokenServiceEntry = 'services/token-service/src/server.ts';
 
+/** The entry files of the server roles a stack runs: TypeScript sources, or a build of them. */
+export interface StackEntries {
+  readonly mcpServer: string;
+  readonly tokenService: string;
+}
+
+/** The entries as `npm run build` compiles them into `outDir` (what the container image runs). */
+export function compiledEntries(outDir = 'dist'): StackEntries {
+  const js = (entry: string) => `${outDir}/${entry.replace(/\.ts$/, '.js')}`;
+  return { mcpServer: js(mcpServerEntry), tokenService: js(tokenServiceEntry) };
+}
+
 /** A token service and MCP server processes on a fresh database of the local PostgreSQL. */
 export interface LocalStack {
   readonly database: FreshDatabase;
@@ -45,7 +57,10 @@ export async function startLocalStack(options: {
   adminUrl?: string;
   tokenServiceCpus?: string;
   env?: Readonly<Record<string, string>>;
+  /** Default: the TypeScript sources (run through tsx). */
+  entries?: StackEntries;
 }): Promise<LocalStack> {
+  const entries = options.entries ?? { mcpServer: mcpServerEntry, tokenService: tokenServiceEntry };
   const database = await createFreshDatabase(options.prefix, options.adminUrl);
   const dataDir = await mkdtemp(join(tmpdir(), `${options.prefix}-`));
   const servers: ChildServer[] = [];
@@ -67,7 +82,7 @@ export async function startLocalStack(options: {
     };
     const tokenService = await startChildServer({
       name: 'token-service',
-      entry: tokenServiceEntry,
+      entry: entries.tokenService,
       env: { ...base, PORT: String(tokenPort), INSTANCE_ID: 'bench-token-service' },
       baseUrl: tokenServiceUrl,
       cpus: options.tokenServiceCpus,
@@ -87,7 +102,7 @@ export async function startLocalStack(options: {
         const url = `http://127.0.0.1:${port}/mcp`;
         const server = await startChildServer({
           name,
-          entry: mcpServerEntry,
+          entry: entries.mcpServer,
           env: {
             ...base,
             PORT: String(port),
