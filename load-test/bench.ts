@@ -19,6 +19,7 @@ import { type ClosedLoopResult, closedLoop, mergeRounds } from './lib/closed-loo
 import { measureColdStart } from './lib/cold-start.js';
 import { compiledEntries, mcpServerEntry, startLocalStack, tokenServiceEntry } from './lib/local-stack.js';
 import { McpHttpClient } from './lib/mcp-http-client.js';
+import { postgresCpuTimeMs } from './lib/postgres-cpu.js';
 import { measureRevocationLatency, type RevocationLatencyResult } from './lib/revocation-latency.js';
 
 const { values } = parseArgs({
@@ -62,6 +63,9 @@ interface ThroughputRow {
   /** Server CPU time per answered request, µs. */
   readonly baselineCpuUs: number | undefined;
   readonly projectCpuUs: number | undefined;
+  /** PostgreSQL and load generator CPU per answered request, µs, during each server's phases. */
+  readonly postgresCpuUs: Readonly<Record<'baseline' | 'project', number | undefined>>;
+  readonly loadGeneratorCpuUs: Readonly<Record<'baseline' | 'project', number | undefined>>;
   readonly baselinePeakRssKib: number | undefined;
   readonly projectPeakRssKib: number | undefined;
 }
@@ -133,6 +137,10 @@ async function main(): Promise<void> {
         };
         const results: Record<'baseline' | 'project', ClosedLoopResult[]> = { baseline: [], project: [] };
         const cpuMs = { baseline: 0, project: 0 };
+        // What the rest of the machine spent per phase: the load generator (this process) and
+        // PostgreSQL. Only the project uses the database, but both share the two cores with them.
+        const postgresMs = { baseline: 0, project: 0 };
+        const loadGeneratorMs = { baseline: 0, project: 0 };
         const servers = { baseline, project: project.server };
         for (const name of ['baseline', 'project'] as const) {
           await closedLoop({
@@ -150,6 +158,8 @@ async function main(): Promise<void> {
           for (const name of order) {
             log(`  ${concurrency} clients, round ${round + 1}/${rounds}: ${name}`);
             const cpuBefore = await servers[name].cpuTimeMs();
+            const postgresBefore = await postgresCpuTimeMs();
+            const loadGeneratorBefore = process.cpuUsage();
             results[name].push(
               await closedLoop({
                 client: clients[name],
@@ -159,22 +169,34 @@ async function main(): Promise<void> {
                 send,
               }),
             );
+            const loadGenerator = process.cpuUsage(loadGeneratorBefore);
+            loadGeneratorMs[name] += (loadGenerator.user + loadGenerator.system) / 1_000;
+            postgresMs[name] += ((await postgresCpuTimeMs()) ?? Number.NaN) - (postgresBefore ?? Number.NaN);
             cpuMs[name] += ((await servers[name].cpuTimeMs()) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
           }
         }
         await clients.baseline.close();
         await clients.project.close();
         const merged = { baseline: mergeRounds(results.baseline), project: mergeRounds(results.project) };
-        const perRequest = (name: 'baseline' | 'project') =>
-          Number.isFinite(cpuMs[name]) && merged[name].ok > 0
-            ? (cpuMs[name] * 1_000) / merged[name].ok
-            : undefined;
+        const perRequest = (
+          name: 'baseline' | 'project',
+          ms: Record<'baseline' | 'project', number> = cpuMs,
+        ) =>
+          Number.isFinite(ms[name]) && merged[name].ok > 0 ? (ms[name] * 1_000) / merged[name].ok : undefined;
         throughput.push({
           concurrency,
           baseline: merged.baseline,
           project: merged.project,
           baselineCpuUs: perRequest('baseline'),
           projectCpuUs: perRequest('project'),
+          postgresCpuUs: {
+            baseline: perRequest('baseline', postgresMs),
+            project: perRequest('project', postgresMs),
+          },
+          loadGeneratorCpuUs: {
+            baseline: perRequest('baseline', loadGeneratorMs),
+            project: perRequest('project', loadGeneratorMs),
+          },
           baselinePeakRssKib: await baseline.peakRssKib(),
           projectPeakRssKib: await project.server.peakRssKib(),
         });
@@ -237,6 +259,8 @@ async function main(): Promise<void> {
           baselineCpuUsPerRequest:
             row.baselineCpuUs === undefined ? undefined : Math.round(row.baselineCpuUs),
           projectCpuUsPerRequest: row.projectCpuUs === undefined ? undefined : Math.round(row.projectCpuUs),
+          postgresCpuUsPerRequest: roundEach(row.postgresCpuUs),
+          loadGeneratorCpuUsPerRequest: roundEach(row.loadGeneratorCpuUs),
           baselinePeakRssMib: mib(row.baselinePeakRssKib),
           projectPeakRssMib: mib(row.projectPeakRssKib),
         })),
@@ -303,6 +327,8 @@ interface ThroughputSummaryRow {
   readonly p99Ratio: number;
   readonly baselineCpuUsPerRequest: number | undefined;
   readonly projectCpuUsPerRequest: number | undefined;
+  readonly postgresCpuUsPerRequest: Readonly<Record<'baseline' | 'project', number | undefined>>;
+  readonly loadGeneratorCpuUsPerRequest: Readonly<Record<'baseline' | 'project', number | undefined>>;
   readonly baselinePeakRssMib: number | undefined;
   readonly projectPeakRssMib: number | undefined;
 }
@@ -347,6 +373,19 @@ function formatSummary(s: Summary): string {
       const errors = { ...prefix('baseline', row.baseline.errors), ...prefix('project', row.project.errors) };
       if (Object.keys(errors).length > 0) lines.push(`        errors: ${JSON.stringify(errors)}`);
     }
+    lines.push(
+      '  machine CPU per request, µs (server + PostgreSQL + load generator; two cores shared by all three):',
+    );
+    for (const row of s.throughput) {
+      const total = (server?: number, postgres?: number, load?: number) =>
+        server === undefined || postgres === undefined || load === undefined
+          ? '?'
+          : String(server + postgres + load);
+      lines.push(
+        `  ${pad(row.concurrency, 5)} clients: baseline ${row.baselineCpuUsPerRequest ?? '?'} + ${row.postgresCpuUsPerRequest.baseline ?? '?'} + ${row.loadGeneratorCpuUsPerRequest.baseline ?? '?'} = ${total(row.baselineCpuUsPerRequest, row.postgresCpuUsPerRequest.baseline, row.loadGeneratorCpuUsPerRequest.baseline)}; ` +
+          `project ${row.projectCpuUsPerRequest ?? '?'} + ${row.postgresCpuUsPerRequest.project ?? '?'} + ${row.loadGeneratorCpuUsPerRequest.project ?? '?'} = ${total(row.projectCpuUsPerRequest, row.postgresCpuUsPerRequest.project, row.loadGeneratorCpuUsPerRequest.project)}`,
+      );
+    }
     const at64 = s.throughput.find((row) => row.concurrency === 64);
     if (at64) {
       lines.push(
@@ -389,6 +428,14 @@ function formatSummary(s: Summary): string {
 
 function prefix(name: string, errors: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(errors).map(([k, v]) => [`${name} ${k}`, v]));
+}
+
+function roundEach(
+  values: Readonly<Record<'baseline' | 'project', number | undefined>>,
+): Record<'baseline' | 'project', number | undefined> {
+  const whole = (v: number | undefined) =>
+    v === undefined || !Number.isFinite(v) ? undefined : Math.round(v);
+  return { baseline: whole(values.baseline), project: whole(values.project) };
 }
 
 function round(value: number, digits: number): number {
