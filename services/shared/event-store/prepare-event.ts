@@ -106,18 +106,38 @@ export function prepareEvent(event: AuditEvent, now: Date): PreparedEvent {
   const userAgent = optionalString(event.source?.userAgent, 'source.userAgent');
   const dataJson = canonicalJson(data);
 
+  // Each string written once as JSON; its array-literal cell is derived from that text.
+  const j = {
+    clientId: json(clientId),
+    idempotencyKey: jsonString(idempotencyKey),
+    instanceId: jsonString(instanceId),
+    jsonRpcId: json(jsonRpcId),
+    mcpMethod: json(mcpMethod),
+    policyHash: json(policyHash),
+    policyId: json(policyId),
+    policyVersion: json(policyVersion),
+    reasonCode: json(reasonCode),
+    service: jsonString(service),
+    sourceAddress: json(sourceAddress),
+    spanId: json(spanId),
+    subject: json(subject),
+    tokenId: json(tokenId),
+    toolName: json(toolName),
+    traceId: json(traceId),
+    userAgent: json(userAgent),
+  };
   // canonicalJson of the HashedEventFields, written out directly: the members in sorted order, each
   // value as canonicalJson writes it (jsonString refuses what PostgreSQL cannot store).
   const canonical =
-    `{"clientId":${json(clientId)},"data":${dataJson},"decision":${json(decision)},` +
-    `"eventId":${jsonString(id)},"idempotencyKey":${jsonString(idempotencyKey)},` +
-    `"instanceId":${jsonString(instanceId)},"jsonRpcId":${json(jsonRpcId)},"mcpMethod":${json(mcpMethod)},` +
-    `"occurredAt":"${occurredAtText}","policyHash":${json(policyHash)},"policyId":${json(policyId)},` +
-    `"policyVersion":${json(policyVersion)},"reasonCode":${json(reasonCode)},"schemaVersion":${schemaVersion},` +
+    `{"clientId":${j.clientId},"data":${dataJson},"decision":${json(decision)},` +
+    `"eventId":"${id}","idempotencyKey":${j.idempotencyKey},` +
+    `"instanceId":${j.instanceId},"jsonRpcId":${j.jsonRpcId},"mcpMethod":${j.mcpMethod},` +
+    `"occurredAt":"${occurredAtText}","policyHash":${j.policyHash},"policyId":${j.policyId},` +
+    `"policyVersion":${j.policyVersion},"reasonCode":${j.reasonCode},"schemaVersion":${schemaVersion},` +
     `"scopesGranted":${jsonArray(scopesGranted)},"scopesRequired":${jsonArray(scopesRequired)},` +
-    `"service":${jsonString(service)},"sourceAddress":${json(sourceAddress)},"spanId":${json(spanId)},` +
-    `"subject":${json(subject)},"tokenId":${json(tokenId)},"toolName":${json(toolName)},` +
-    `"traceId":${json(traceId)},"type":${jsonString(event.type)},"userAgent":${json(userAgent)}}`;
+    `"service":${j.service},"sourceAddress":${j.sourceAddress},"spanId":${j.spanId},` +
+    `"subject":${j.subject},"tokenId":${j.tokenId},"toolName":${j.toolName},` +
+    `"traceId":${j.traceId},"type":"${event.type}","userAgent":${j.userAgent}}`;
   const contentHash = sha256Hex(canonical);
   return {
     eventId: id,
@@ -127,29 +147,29 @@ export function prepareEvent(event: AuditEvent, now: Date): PreparedEvent {
     // In appendColumns order.
     cells: [
       id,
-      cell(idempotencyKey),
+      cellOf(idempotencyKey, j.idempotencyKey),
       event.type,
       String(schemaVersion),
       occurredAtText,
-      cell(service),
-      cell(instanceId),
-      cell(subject),
-      cell(clientId),
-      cell(tokenId),
-      cell(mcpMethod),
-      cell(toolName),
-      cell(jsonRpcId),
-      cell(decision),
-      cell(reasonCode),
-      cell(policyId),
-      cell(policyVersion),
-      cell(policyHash),
+      cellOf(service, j.service),
+      cellOf(instanceId, j.instanceId),
+      cellOf(subject, j.subject),
+      cellOf(clientId, j.clientId),
+      cellOf(tokenId, j.tokenId),
+      cellOf(mcpMethod, j.mcpMethod),
+      cellOf(toolName, j.toolName),
+      cellOf(jsonRpcId, j.jsonRpcId),
+      decision === null ? 'NULL' : decision,
+      cellOf(reasonCode, j.reasonCode),
+      cellOf(policyId, j.policyId),
+      cellOf(policyVersion, j.policyVersion),
+      cellOf(policyHash, j.policyHash),
       cell(arrayLiteral(scopesRequired)),
       cell(arrayLiteral(scopesGranted)),
-      cell(traceId),
-      cell(spanId),
-      cell(sourceAddress),
-      cell(userAgent),
+      cellOf(traceId, j.traceId),
+      cellOf(spanId, j.spanId),
+      cellOf(sourceAddress, j.sourceAddress),
+      cellOf(userAgent, j.userAgent),
       cell(dataJson),
       contentHash,
     ],
@@ -168,6 +188,15 @@ function jsonArray(values: readonly string[]): string {
 
 const needsEscape = /["\\]/;
 const escapable = /["\\]/g;
+
+/**
+ * {@link cell} of `value`, given its JSON text: when JSON escaped nothing (the text is the value
+ * between two quotes), that text is already the cell.
+ */
+function cellOf(value: string | null, json: string): string {
+  if (value === null) return 'NULL';
+  return json.length === value.length + 2 ? json : cell(value);
+}
 
 /**
  * One element of a PostgreSQL array literal: `NULL`, or the text double-quoted with `"` and `\`
