@@ -86,7 +86,9 @@ async function main(): Promise<void> {
   );
   if (compiled) {
     log('bench: npm run build (servers run compiled, as in the image)');
-    const build = spawnSync(process.execPath, ['scripts/build.mjs', 'dist'], { stdio: 'inherit' });
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', 'dist', 'tsconfig.bench.json'], {
+      stdio: 'inherit',
+    });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
   const stack = await startLocalStack({

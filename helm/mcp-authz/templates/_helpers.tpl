@@ -146,6 +146,8 @@ standard variables. Call with (list $ "component").
 {{- end }}
 - name: AUDIT_COMMIT_DEADLINE_MS
   value: {{ $root.Values.app.auditCommitDeadlineMs | quote }}
+- name: AUDIT_CONCURRENT_FLUSHES
+  value: {{ $root.Values.app.auditConcurrentFlushes | quote }}
 - name: OTEL_SERVICE_NAME
   value: {{ $component }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT

@@ -1,7 +1,8 @@
 /**
  * Loaded before the application with `node --import tsx --import ./services/shared/telemetry/register.ts
- * <entry>`: starts the OpenTelemetry SDK when the standard `OTEL_*` variables configure an exporter,
- * and does nothing otherwise. It must run before fastify and pg are loaded so that they are
+ * <entry>` (in the image, compiled: `node --import ./services/shared/telemetry/register.js <entry>.js`):
+ * starts the OpenTelemetry SDK when the standard `OTEL_*` variables configure an exporter, and does
+ * nothing otherwise. It must run before fastify and pg are loaded so that they are
  * instrumented, hence a separate `--import` rather than an import in the entry file.
  */
 import { readFileSync } from 'node:fs';

@@ -64,7 +64,7 @@ export function includedNames(text: string): string[] {
 
 export interface ContainerSpec {
   readonly name: string;
-  /** The command array as written (`["node", "--import", "tsx", "file.ts"]`). */
+  /** The command array as written (`["node", "services/shared/event-store/migrate-command.js"]`). */
   readonly command: readonly string[];
   /** Environment variable names set on this container (after include expansion). */
   readonly env: ReadonlySet<string>;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /**
  * Source-level facts the delivery checks need: which files an entrypoint loads (relative imports,
@@ -114,6 +114,68 @@ export function dockerContextIncludes(dockerignore: string, path: string): boole
     if (prefixes.some((prefix) => rule.regex.test(prefix))) included = rule.negated;
   }
   return included;
+}
+
+/** A Dockerfile stage's instructions (`FROM … AS name` to the next FROM): comments dropped, continuations joined. */
+export function dockerStage(dockerfile: string, name: string): string[] {
+  const stage = dockerfile
+    .split(/^(?=FROM\s)/m)
+    .find((text) => new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${name}\\s*$`, 'i').test(text.split('\n')[0]!));
+  if (stage === undefined) throw new Error(`the Dockerfile has no stage "${name}"`);
+  return stage
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+export interface DockerCopy {
+  /** The `--from=` stage; undefined when copying from the build context. */
+  readonly from: string | undefined;
+  /** Context-relative paths, or paths relative to WORKDIR /app with `--from`. */
+  readonly sources: readonly string[];
+  /** Relative to WORKDIR /app ('' for `./`). */
+  readonly dest: string;
+  readonly destIsDir: boolean;
+  /** Position of the instruction in its stage. */
+  readonly index: number;
+}
+
+export function dockerCopies(instructions: readonly string[]): DockerCopy[] {
+  const appRelative = (path: string) =>
+    path
+      .replace(/^\/app(\/|$)/, '')
+      .replace(/^\.(\/|$)/, '')
+      .replace(/\/+$/, '');
+  return instructions.flatMap((instruction, index) => {
+    if (!/^COPY\s/i.test(instruction)) return [];
+    const args = instruction.split(/\s+/).slice(1);
+    const paths = args.filter((arg) => !arg.startsWith('--'));
+    const dest = paths.at(-1) ?? '';
+    return [
+      {
+        from: args.find((arg) => arg.startsWith('--from='))?.slice('--from='.length),
+        sources: paths.slice(0, -1).map(appRelative),
+        dest: appRelative(dest),
+        destIsDir: dest.endsWith('/') || dest === '.' || paths.length > 2,
+        index,
+      },
+    ];
+  });
+}
+
+/** Where a COPY puts `file` (a path under one of its sources), relative to /app; undefined if it does not copy it. */
+export function landing(copy: DockerCopy, file: string): string | undefined {
+  for (const source of copy.sources) {
+    const inside =
+      source === '' ? file : file.startsWith(`${source}/`) ? file.slice(source.length + 1) : undefined;
+    if (inside !== undefined) return join(copy.dest, inside);
+    if (file === source) return copy.destIsDir ? join(copy.dest, basename(source)) : copy.dest;
+  }
+  return undefined;
 }
 
 function globToRegex(pattern: string): RegExp {
