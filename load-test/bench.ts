@@ -19,7 +19,7 @@ import { type ClosedLoopResult, closedLoop, mergeRounds } from './lib/closed-loo
 import { measureColdStart } from './lib/cold-start.js';
 import { compiledEntries, mcpServerEntry, startLocalStack, tokenServiceEntry } from './lib/local-stack.js';
 import { McpHttpClient } from './lib/mcp-http-client.js';
-import { postgresCpuTimeMs } from './lib/postgres-cpu.js';
+import { postgresCpuMsBetween, samplePostgresCpu } from './lib/postgres-cpu.js';
 import { measureRevocationLatency, type RevocationLatencyResult } from './lib/revocation-latency.js';
 
 const { values } = parseArgs({
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
           for (const name of order) {
             log(`  ${concurrency} clients, round ${round + 1}/${rounds}: ${name}`);
             const cpuBefore = await servers[name].cpuTimeMs();
-            const postgresBefore = await postgresCpuTimeMs();
+            const postgresBefore = await samplePostgresCpu();
             const loadGeneratorBefore = process.cpuUsage();
             results[name].push(
               await closedLoop({
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
             );
             const loadGenerator = process.cpuUsage(loadGeneratorBefore);
             loadGeneratorMs[name] += (loadGenerator.user + loadGenerator.system) / 1_000;
-            postgresMs[name] += ((await postgresCpuTimeMs()) ?? Number.NaN) - (postgresBefore ?? Number.NaN);
+            postgresMs[name] += postgresCpuMsBetween(postgresBefore, await samplePostgresCpu()) ?? Number.NaN;
             cpuMs[name] += ((await servers[name].cpuTimeMs()) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
           }
         }

@@ -3,15 +3,17 @@ import { readdir, readFile } from 'node:fs/promises';
 // USER_HZ: 100 on Linux for every architecture Node runs on.
 const clockTicksPerSecond = 100;
 
+/** CPU ticks (user + system) per live `postgres*` process of this machine, by pid. */
+export type PostgresCpuSample = ReadonlyMap<number, number>;
+
 /**
- * CPU time (user + system, ms) used so far by every process of this machine named `postgres*`: the
- * server the bench's database lives on, when it runs here. Undefined where /proc is unreadable
- * (not Linux) or no such process is visible (a remote database).
+ * A sample of what every process of this machine named `postgres*` has used so far: the server the
+ * bench's database lives on, when it runs here. Empty where /proc is unreadable (not Linux) or no
+ * such process is visible (a remote database).
  */
-export async function postgresCpuTimeMs(): Promise<number | undefined> {
+export async function samplePostgresCpu(): Promise<PostgresCpuSample> {
   const pids = await readdir('/proc').catch(() => [] as string[]);
-  let ticks = 0;
-  let found = false;
+  const sample = new Map<number, number>();
   await Promise.all(
     pids
       .filter((pid) => /^\d+$/.test(pid))
@@ -21,9 +23,23 @@ export async function postgresCpuTimeMs(): Promise<number | undefined> {
         const close = stat.lastIndexOf(')');
         if (open < 0 || !stat.slice(open + 1, close).startsWith('postgres')) return;
         const fields = stat.slice(close + 2).split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]);
-        found = true;
+        sample.set(Number(pid), Number(fields[11]) + Number(fields[12]));
       }),
   );
-  return found ? (ticks * 1_000) / clockTicksPerSecond : undefined;
+  return sample;
+}
+
+/**
+ * PostgreSQL CPU time between two samples, ms: for every process alive at `after`, what it used
+ * since `before` (all of it when it started since). A backend that exited in between is missed, so
+ * this is a lower bound; undefined when no PostgreSQL process was visible.
+ */
+export function postgresCpuMsBetween(
+  before: PostgresCpuSample,
+  after: PostgresCpuSample,
+): number | undefined {
+  if (after.size === 0) return undefined;
+  let ticks = 0;
+  for (const [pid, used] of after) ticks += Math.max(0, used - (before.get(pid) ?? 0));
+  return (ticks * 1_000) / clockTicksPerSecond;
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { postgresCpuMsBetween } from './postgres-cpu.js';
+
+describe('postgresCpuMsBetween', () => {
+  it('adds what each live process used since the first sample, never a negative share for one that exited', () => {
+    const before = new Map([
+      [10, 500],
+      [11, 300],
+    ]);
+    // 10 used 20 more ticks, 11 exited, 12 started and used 5.
+    const after = new Map([
+      [10, 520],
+      [12, 5],
+    ]);
+    expect(postgresCpuMsBetween(before, after)).toBe(250);
+  });
+
+  it('is undefined when no PostgreSQL process is visible', () => {
+    expect(postgresCpuMsBetween(new Map(), new Map())).toBeUndefined();
+  });
+});
