@@ -156,6 +156,11 @@ function withRole(url: string, role: string): string {
   return parsed.toString();
 }
 
+/** `0A000` "cached plan must not change result type", `26000` "prepared statement does not exist". */
+function isStalePreparedStatement(error: pg.DatabaseError): boolean {
+  return error.code === '26000' || (error.code === '0A000' && /cached plan/.test(error.message));
+}
+
 function executeOnPool<R>(
   pool: pg.Pool,
   sql: string,
@@ -197,8 +202,12 @@ function executeOnPool<R>(
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            // A SQL error leaves a healthy connection; anything else (socket closed) does not.
-            connected.release(error instanceof pg.DatabaseError ? undefined : true);
+            // A SQL error leaves a healthy connection, unless it is about the connection's own
+            // prepared statement (a migration changed what it returns, or it is gone): that one fails
+            // every time on this connection, so it is dropped and the retry prepares afresh.
+            connected.release(
+              error instanceof pg.DatabaseError && !isStalePreparedStatement(error) ? undefined : true,
+            );
             reject(error);
           },
         );

@@ -162,6 +162,28 @@ describe('event store on PostgreSQL', () => {
     });
   });
 
+  it('keeps appending after a migration changes a returned column under the prepared INSERT', async () => {
+    // Every pooled connection prepares the INSERT once; an ALTER of a column it returns makes that
+    // statement fail ("cached plan must not change result type") until the connection is replaced.
+    const own = await testDb.open(null, { poolSize: 1 });
+    const isolated = await testDb.open('mcp_app', { poolSize: 2 });
+    const writer = createEventStore({ database: isolated, commitDeadlineMs: 5_000 });
+    try {
+      await Promise.all([writer.append(sampleAllowed()), writer.append(sampleAllowed())]);
+      const [collation] = await own.execute<{ collation: string }>(
+        `SELECT collation_name AS collation FROM information_schema.columns
+         WHERE table_name = 'audit_events' AND column_name = 'idempotency_key'`,
+      );
+      const other = collation?.collation === 'C' ? 'default' : 'C';
+      await own.execute(`ALTER TABLE audit_events ALTER COLUMN idempotency_key TYPE text COLLATE "${other}"`);
+      const receipts = await Promise.all([writer.append(sampleAllowed()), writer.append(sampleAllowed())]);
+      expect(receipts.flat()).toHaveLength(2);
+      expect(writer.health().healthy).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('filters queries by type, subject, tool, decision, reason, trace and token', async () => {
     const traceId = 'f'.repeat(32);
     await store.append([

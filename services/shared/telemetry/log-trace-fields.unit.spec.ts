@@ -12,10 +12,7 @@ describe('logTraceFields with bindTraceToLogger (SDK off)', () => {
         done();
       },
     });
-    const app = Fastify({
-      logger: { level: 'info', mixin: logTraceFields, stream },
-      disableRequestLogging: true,
-    });
+    const app = Fastify({ logger: { level: 'info', mixin: logTraceFields, stream } });
     app.get('/bound', async (request) => {
       bindTraceToLogger(request.log, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) });
       request.log.info('bound line');
