@@ -36,6 +36,16 @@ export interface StartChildServerOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/**
+ * Children still running. Whatever way this process ends (a crash, an EPIPE on stdout, an exit
+ * before a `finally` ran), they are killed with it rather than left running against a database
+ * that is about to be dropped.
+ */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 let tasksetAvailable: boolean | undefined;
 // USER_HZ: 100 on Linux for every architecture Node runs on.
 const clockTicksPerSecond = 100;
@@ -78,8 +88,10 @@ export async function startChildServer(options: StartChildServerOptions): Promis
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let hasExited = false;
+  live.add(child);
   void exited.then(() => {
     hasExited = true;
+    live.delete(child);
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name}: could not spawn ${options.entry}`);
