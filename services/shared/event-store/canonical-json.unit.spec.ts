@@ -75,6 +75,9 @@ describe('prepareEvent', () => {
     );
     expect(() => prepareEvent(sampleAllowed({ scopesGranted: ['ok', '\udc00'] }), now)).toThrow(/UTF-16/);
     expect(() => prepareEvent(sampleAllowed({ service: '' }), now)).toThrow(/service/);
+    expect(() => prepareEvent(sampleAllowed({ idempotencyKey: 7 as unknown as string }), now)).toThrow(
+      /idempotencyKey/,
+    );
   });
 
   it('writes exactly the canonical JSON of the hashed fields, whatever the strings hold', () => {

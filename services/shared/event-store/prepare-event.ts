@@ -67,7 +67,7 @@ export function prepareEvent(event: AuditEvent, now: Date): PreparedEvent {
   if (!uuidPattern.test(eventId))
     throw new TypeError(`eventId must be a UUID, got ${JSON.stringify(eventId)}`);
   const idempotencyKey = event.idempotencyKey ?? eventId;
-  if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
+  if (typeof idempotencyKey !== 'string' || idempotencyKey.length < 1 || idempotencyKey.length > 200) {
     throw new TypeError('idempotencyKey must be 1 to 200 characters');
   }
   const schemaVersion = event.schemaVersion ?? 1;
