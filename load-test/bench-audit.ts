@@ -11,7 +11,7 @@ import { type AppendPhaseResult, benchEvent as event, appendPhase as phase } fro
 
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const phaseMs = Number(process.env.BENCH_SECONDS || 4) * 1_000;
-const producerCounts = [16, 64, 256];
+const producerCounts = [16, 64, 256, 1024];
 const maxConcurrentFlushes = Number(process.env.BENCH_FLUSHES || 2);
 
 async function admin(sql: string): Promise<void> {
