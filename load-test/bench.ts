@@ -11,14 +11,21 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { openDatabase } from '../services/shared/db/index.js';
+import { type DatabaseHandle, openDatabase } from '../services/shared/db/index.js';
 import { createEventStore } from '../services/shared/event-store/index.js';
 import { freePort } from '../services/shared/testing/free-port.js';
 import { type AppendPhaseResult, appendPhase, benchEvent } from './lib/audit-append.js';
 import { type ChildServer, hasTaskset, pinSelf, startChildServer } from './lib/child-server.js';
 import { type ClosedLoopResult, closedLoop, mergeRounds } from './lib/closed-loop.js';
 import { measureColdStart } from './lib/cold-start.js';
-import { compiledEntries, mcpServerEntry, startLocalStack, tokenServiceEntry } from './lib/local-stack.js';
+import { createFreshDatabase } from './lib/fresh-database.js';
+import {
+  compiledEntries,
+  type LocalStack,
+  mcpServerEntry,
+  startLocalStack,
+  tokenServiceEntry,
+} from './lib/local-stack.js';
 import { McpHttpClient } from './lib/mcp-http-client.js';
 import { postgresCpuMsBetween, samplePostgresCpu } from './lib/postgres-cpu.js';
 import { measureRevocationLatency, type RevocationLatencyResult } from './lib/revocation-latency.js';
@@ -92,30 +99,17 @@ async function main(): Promise<void> {
     });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
-  const stack = await startLocalStack({
-    prefix: 'bench',
-    tokenServiceCpus: hasTaskset() ? '0' : undefined,
-    entries,
-  });
+  // The database first: the append phases measure the writer and PostgreSQL alone.
+  const freshDatabase = await createFreshDatabase('bench');
+  let stackToClose: LocalStack | undefined;
+  let database: DatabaseHandle | undefined;
   const children: ChildServer[] = [];
   try {
-    const baselinePort = await freePort();
-    const baseline = await startChildServer({
-      name: 'baseline',
-      entry: entries.baseline,
-      env: { PORT: String(baselinePort) },
-      baseUrl: `http://127.0.0.1:${baselinePort}`,
-      cpus: serverCpus,
-    });
-    children.push(baseline);
-    const project = await stack.startMcpServer({ name: 'mcp-bench-a', cpus: serverCpus });
-    const token = await stack.mint({ sub: 'bench@example.com', scopes: ['public:read'] });
-    const send = { token, protocolVersion: '2025-11-25' };
-
-    if (sections.has('audit')) log('  audit append through the group-commit writer');
+    if (sections.has('audit'))
+      log('  audit append through the group-commit writer (before any server starts)');
     const appendResults: AppendPhaseResult[] = [];
-    const database = await openDatabase({
-      url: stack.database.url,
+    database = await openDatabase({
+      url: freshDatabase.url,
       dataDir: '.data',
       appRole: 'mcp_app',
       poolSize: 16,
@@ -133,9 +127,37 @@ async function main(): Promise<void> {
       }
       if (pinned) pinSelf('0');
 
-      // The append phases run first, on an empty log. Their rows would wake autovacuum during the
-      // throughput phases, so the log is vacuumed now, before anything is timed again.
-      if (appendResults.length > 0) await vacuumLog(stack.database.url);
+      // The append phases run first, on an empty log, before the token service (whose sealer reads
+      // and hashes new rows every 10 s) and the servers start. Their rows would wake autovacuum
+      // during the throughput phases, so the log is vacuumed now, before anything is timed again.
+      if (appendResults.length > 0) await vacuumLog(freshDatabase.url);
+      const appendedUpTo = await lastTransactionId(freshDatabase.url);
+      const stack = await startLocalStack({
+        prefix: 'bench',
+        tokenServiceCpus: hasTaskset() ? '0' : undefined,
+        entries,
+        database: freshDatabase,
+      });
+      stackToClose = stack;
+      // The token service's sealer starts by sealing the rows appended above; wait for that
+      // (at most one seal interval and a bit) so it does not run during the timed phases.
+      if (appendResults.length > 0 && appendedUpTo !== undefined) {
+        log('  waiting for the sealer to checkpoint the appended rows');
+        await waitForSeal(freshDatabase.url, appendedUpTo, 60_000);
+      }
+      const baselinePort = await freePort();
+      const baseline = await startChildServer({
+        name: 'baseline',
+        entry: entries.baseline,
+        env: { PORT: String(baselinePort) },
+        baseUrl: `http://127.0.0.1:${baselinePort}`,
+        cpus: serverCpus,
+      });
+      children.push(baseline);
+      const project = await stack.startMcpServer({ name: 'mcp-bench-a', cpus: serverCpus });
+      const token = await stack.mint({ sub: 'bench@example.com', scopes: ['public:read'] });
+      const send = { token, protocolVersion: '2025-11-25' };
+
       const throughput: ThroughputRow[] = [];
       for (const concurrency of sections.has('throughput') ? concurrencies : []) {
         const clients = {
@@ -284,11 +306,46 @@ async function main(): Promise<void> {
       else process.stdout.write(`${formatSummary(summary)}\n`);
     } finally {
       await store.close();
-      await database.close();
     }
   } finally {
+    await database?.close();
     await Promise.all(children.map((child) => child.stop()));
-    await stack.close();
+    if (stackToClose) await stackToClose.close();
+    else await freshDatabase.drop();
+  }
+}
+
+/** The newest transaction id in the audit log (text), or undefined when it is empty. */
+async function lastTransactionId(ownerUrl: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string | null }>(
+      'SELECT max(transaction_id)::text AS id FROM audit_events',
+    );
+    return rows[0]?.id ?? undefined;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Resolves once a checkpoint seals up to `transactionId`, or after `timeoutMs` (then says so). */
+async function waitForSeal(ownerUrl: string, transactionId: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      const { rows } = await client.query<{ sealed: boolean | null }>(
+        'SELECT max(last_transaction_id) >= $1::xid8 AS sealed FROM audit_checkpoints',
+        [transactionId],
+      );
+      if (rows[0]?.sealed) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    log(`  the sealer had not sealed the appended rows within ${timeoutMs / 1_000} s; going on`);
+  } finally {
+    await client.end();
   }
 }
 

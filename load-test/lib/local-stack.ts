@@ -59,9 +59,11 @@ export async function startLocalStack(options: {
   env?: Readonly<Record<string, string>>;
   /** Default: the TypeScript sources (run through tsx). */
   entries?: StackEntries;
+  /** A migrated database to use (and drop on close) instead of creating one. */
+  database?: FreshDatabase;
 }): Promise<LocalStack> {
   const entries = options.entries ?? { mcpServer: mcpServerEntry, tokenService: tokenServiceEntry };
-  const database = await createFreshDatabase(options.prefix, options.adminUrl);
+  const database = options.database ?? (await createFreshDatabase(options.prefix, options.adminUrl));
   const dataDir = await mkdtemp(join(tmpdir(), `${options.prefix}-`));
   const servers: ChildServer[] = [];
   try {
