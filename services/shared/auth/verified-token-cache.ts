@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { VerifyResult } from './verify-access-token.js';
 
 /** Options of {@link cacheVerifiedTokens}. */
@@ -65,7 +65,7 @@ export function cacheVerifiedTokens(
   const entries = new Map<string, Entry>();
   const failures = new Map<string, { readonly result: Failure; readonly until: number }>();
   return async (token) => {
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     const at = now();
     const cached = entries.get(key);
     if (cached && at < cached.until) return cached.result;

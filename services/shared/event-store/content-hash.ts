@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { StoredEvent } from './api.js';
 import { canonicalJson } from './canonical-json.js';
 import type { Decision, EventType } from './events.js';
@@ -53,7 +53,8 @@ export function contentHash(fields: HashedEventFields): string {
 
 /** SHA-256 of a canonical JSON text, for callers that already hold it. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // One-shot: about half the cost of createHash().update().digest() for an event-sized text.
+  return hash('sha256', text, 'hex');
 }
 
 /** The hashed fields of an event read back from the log. */
