@@ -8,7 +8,7 @@ export {
 } from './metrics.js';
 export { requestTrace } from './request-trace.js';
 export { shutdownTelemetry } from './shutdown-telemetry.js';
-export { annotateActiveSpan, inSpan, recordSpanError, tracer } from './spans.js';
+export { annotateActiveSpan, inSpan, recordActiveSpanError, recordSpanError, tracer } from './spans.js';
 export {
   activeTraceRef,
   bindTraceToLogger,

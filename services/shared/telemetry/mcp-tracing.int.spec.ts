@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../event-store/index.js';
 import { telemetryAttributes as attr, metricNames, spanNames } from './attributes.js';
@@ -163,7 +163,9 @@ describe('tracing a tools/call', () => {
     expect(verify.span.attributes).toMatchObject({
       [attr.authResult]: 'rejected',
       [attr.authzReason]: 'ERR_TOKEN_MALFORMED',
+      [attr.errorType]: 'ERR_TOKEN_MALFORMED',
     });
+    expect(verify.span.status.code).toBe(SpanStatusCode.ERROR);
     const rejected = await mcp.audit.store.query({ type: 'auth.rejected', traceId: incoming.traceId });
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.spanId).toBe(verify.id);

@@ -50,6 +50,12 @@ export function recordSpanError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : type });
 }
 
+/** {@link recordSpanError} on the active span, if any: a failure answered rather than thrown. */
+export function recordActiveSpanError(error: unknown): void {
+  const span = trace.getActiveSpan();
+  if (span) recordSpanError(span, error);
+}
+
 /** Sets attributes on the active span, if any (a no-op without the SDK). */
 export function annotateActiveSpan(attributes: Attributes): void {
   trace.getActiveSpan()?.setAttributes(attributes);

@@ -1,15 +1,16 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken, type VerifyResult } from '../../../shared/auth/index.js';
 import { AppError, type ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
 import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
-import { bearerChallenge, ChallengeError } from '../../../shared/http/index.js';
+import { bearerChallenge } from '../../../shared/http/index.js';
 import {
   annotateActiveSpan,
   telemetryAttributes as attr,
   bindTraceToLogger,
   hasActiveSpan,
   inSpan,
+  recordActiveSpanError,
   requestTrace,
   spanNames,
 } from '../../../shared/telemetry/index.js';
@@ -31,8 +32,9 @@ export interface AuthenticatorOptions {
 }
 
 /**
- * Turns the bearer token of a request into a caller context, or records `auth.rejected` and throws a
- * 401 challenge. Runs in `onRequest`, before the body is read, so unauthenticated traffic costs little.
+ * Turns the bearer token of a request into a caller context, or records `auth.rejected` and answers
+ * the 401 challenge itself. Runs in `onRequest`, before the body is read, and sends a refusal
+ * directly rather than through the error handler, so unauthenticated traffic costs little.
  */
 export class Authenticator {
   readonly #options: AuthenticatorOptions;
@@ -41,26 +43,30 @@ export class Authenticator {
     this.#options = options;
   }
 
-  authenticate(request: FastifyRequest): Promise<void> {
-    return inSpan(spanNames.verifyToken, {}, () => this.#authenticate(request));
+  /**
+   * Resolves with `reply` when the request was refused (the 401 is sent: return it from the hook so
+   * fastify stops there), with undefined when `request.caller` is set.
+   */
+  authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    return inSpan(spanNames.verifyToken, {}, () => this.#authenticate(request, reply));
   }
 
-  async #authenticate(request: FastifyRequest): Promise<void> {
+  async #authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const trace = requestTrace(request.headers.traceparent);
     const source: SourceRef = { address: request.ip, userAgent: request.headers['user-agent'] };
     // Traced requests get trace_id/span_id from the active span; untraced ones from this binding.
     if (!hasActiveSpan()) bindTraceToLogger(request.log, trace);
     const extracted = extractBearerToken({ authorization: request.headers.authorization, url: request.url });
-    if (!extracted.ok) return this.#reject(request, extracted.code, extracted.message, trace, source);
+    if (!extracted.ok) return this.#reject(request, reply, extracted.code, extracted.message, trace, source);
     const verified = await this.#options.verify(extracted.token);
-    if (!verified.ok) return this.#reject(request, verified.code, verified.message, trace, source);
+    if (!verified.ok) return this.#reject(request, reply, verified.code, verified.message, trace, source);
     const { claims } = verified;
     if (this.#options.revocationsFresh && !this.#options.revocationsFresh()) {
       request.log.warn({ event: 'revocation.feed.stale' }, 'refusing request: revocation feed is stale');
       throw new AppError('ERR_REVOCATION_FEED_STALE');
     }
     const revoked = this.#options.checkRevoked?.(claims);
-    if (revoked) return this.#reject(request, revoked, 'token revoked', trace, source, claims);
+    if (revoked) return this.#reject(request, reply, revoked, 'token revoked', trace, source, claims);
     annotateActiveSpan({
       [attr.authResult]: 'ok',
       [attr.enduserId]: claims.sub,
@@ -78,12 +84,13 @@ export class Authenticator {
 
   async #reject(
     request: FastifyRequest,
+    reply: FastifyReply,
     code: ErrorCode,
     message: string,
     trace: TraceRef,
     source: SourceRef,
     claims?: { sub: string; jti: string; client_id?: string | undefined },
-  ): Promise<never> {
+  ): Promise<FastifyReply> {
     annotateActiveSpan({ [attr.authResult]: 'rejected', [attr.authzReason]: code });
     const pending = this.#options.rejections.record({
       type: 'auth.rejected',
@@ -103,13 +110,18 @@ export class Authenticator {
     if (pending) await pending;
     // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
     const missing = code === 'ERR_TOKEN_MISSING';
-    throw new ChallengeError(
-      code,
-      bearerChallenge({
-        resourceMetadataUrl: this.#options.resourceMetadataUrl,
-        ...(missing ? {} : { error: 'invalid_token' as const, description: message }),
-      }),
-      message,
-    );
+    const refusal = new AppError(code, message);
+    // As if thrown through the span: status ERROR with error.type = the code.
+    recordActiveSpanError(refusal);
+    return reply
+      .code(refusal.status)
+      .header(
+        'www-authenticate',
+        bearerChallenge({
+          resourceMetadataUrl: this.#options.resourceMetadataUrl,
+          ...(missing ? {} : { error: 'invalid_token' as const, description: message }),
+        }),
+      )
+      .send(refusal.toJSON());
   }
 }

@@ -52,7 +52,7 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     {
       onRequest: (request, reply) => {
         measureDuration(request, reply);
-        return authenticator.authenticate(request);
+        return authenticator.authenticate(request, reply);
       },
     },
     (request, reply) =>
