@@ -1,15 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors/index.js';
-import { ChallengeError } from './challenge-error.js';
 
 /**
- * Answers every error with its registry code and status; a `ChallengeError` adds its
- * `WWW-Authenticate` header. Bodies of 5xx answers never carry internals (they are logged instead).
+ * Answers every error with its registry code and status (authentication refusals are answered by
+ * their hooks, see `sendChallenge`). Bodies of 5xx answers never carry internals (they are logged instead).
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error);
-    if (appError instanceof ChallengeError) reply.header('www-authenticate', appError.challenge);
     if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, appError.message);
     else request.log.info({ code: appError.code }, appError.message);
     return reply.code(appError.status).send(appError.toJSON());

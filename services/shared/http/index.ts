@@ -1,6 +1,6 @@
 export { AuthRejectionRecorder, type AuthRejectionRecorderOptions } from './auth-rejection-recorder.js';
 export { bearerChallenge } from './bearer-challenge.js';
-export { ChallengeError } from './challenge-error.js';
 export { installErrorHandler } from './error-handler.js';
 export { escapeHtml } from './escape-html.js';
 export { healthRoute, type ReadinessChecks } from './health-route.js';
+export { sendChallenge } from './send-challenge.js';

@@ -3,7 +3,7 @@ import { extractBearerToken, type VerifyResult } from '../../../shared/auth/inde
 import { AppError, type ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
 import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
-import { bearerChallenge } from '../../../shared/http/index.js';
+import { bearerChallenge, sendChallenge } from '../../../shared/http/index.js';
 import {
   annotateActiveSpan,
   telemetryAttributes as attr,
@@ -110,18 +110,12 @@ export class Authenticator {
     if (pending) await pending;
     // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
     const missing = code === 'ERR_TOKEN_MISSING';
-    const refusal = new AppError(code, message);
-    // As if thrown through the span: status ERROR with error.type = the code.
-    recordActiveSpanError(refusal);
-    return reply
-      .code(refusal.status)
-      .header(
-        'www-authenticate',
-        bearerChallenge({
-          resourceMetadataUrl: this.#options.resourceMetadataUrl,
-          ...(missing ? {} : { error: 'invalid_token' as const, description: message }),
-        }),
-      )
-      .send(refusal.toJSON());
+    // As if thrown through the verification span: status ERROR with error.type = the code.
+    recordActiveSpanError(new AppError(code, message));
+    const challenge = bearerChallenge({
+      resourceMetadataUrl: this.#options.resourceMetadataUrl,
+      ...(missing ? {} : { error: 'invalid_token' as const, description: message }),
+    });
+    return sendChallenge(reply, code, challenge, message);
   }
 }

@@ -1,8 +1,8 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken, type Scope, type VerifyResult } from '../../../shared/auth/index.js';
 import type { ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
-import { type AuthRejectionRecorder, bearerChallenge, ChallengeError } from '../../../shared/http/index.js';
+import { type AuthRejectionRecorder, bearerChallenge, sendChallenge } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 
 /** Who called a token-service API, once their token has been verified. */
@@ -43,8 +43,11 @@ export class ApiAuthenticator {
     this.#options = options;
   }
 
-  requireScope(scope: Scope): (request: FastifyRequest) => Promise<void> {
-    return async (request) => {
+  /** The hook resolves with `reply` when it answered a refusal (fastify stops there). */
+  requireScope(
+    scope: Scope,
+  ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+    return async (request, reply) => {
       const trace = requestTrace(request.headers.traceparent);
       const source: SourceRef = { address: request.ip, userAgent: request.headers['user-agent'] };
       const extracted = extractBearerToken({
@@ -52,14 +55,15 @@ export class ApiAuthenticator {
         url: request.url,
       });
       if (!extracted.ok)
-        return this.#reject(request, 401, extracted.code, extracted.message, trace, source, scope);
+        return this.#reject(request, reply, 401, extracted.code, extracted.message, trace, source, scope);
       const verified = await this.#options.verify(extracted.token);
       if (!verified.ok)
-        return this.#reject(request, 401, verified.code, verified.message, trace, source, scope);
+        return this.#reject(request, reply, 401, verified.code, verified.message, trace, source, scope);
       const { claims } = verified;
       if (!verified.scopes.has(scope)) {
         return this.#reject(
           request,
+          reply,
           403,
           'ERR_SCOPE_INSUFFICIENT',
           `this API requires scope ${scope}`,
@@ -86,6 +90,7 @@ export class ApiAuthenticator {
 
   async #reject(
     request: FastifyRequest,
+    reply: FastifyReply,
     status: 401 | 403,
     code: ErrorCode,
     message: string,
@@ -93,7 +98,7 @@ export class ApiAuthenticator {
     source: SourceRef,
     scope: Scope,
     actor: { subject?: string; tokenId?: string; clientId?: string | undefined } = {},
-  ): Promise<never> {
+  ): Promise<FastifyReply> {
     const pending = this.#options.rejections.record({
       type: 'auth.rejected',
       service: 'token-service',
@@ -121,6 +126,6 @@ export class ApiAuthenticator {
           ? {}
           : { error: 'invalid_token' as const, description: message }),
     });
-    throw new ChallengeError(code, challenge, message);
+    return sendChallenge(reply, code, challenge, message);
   }
 }

@@ -16,7 +16,7 @@ import { toPublicEvent } from './public-event.js';
 /** Options of {@link auditEventsRoute}. */
 export interface AuditEventsRouteOptions {
   /** `onRequest` hook admitting only tokens for this service that grant `audit:read`. */
-  readonly authenticate: (request: FastifyRequest) => Promise<void>;
+  readonly authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   /** Read access to the log; undefined answers 503 `ERR_AUDIT_QUERY_UNAVAILABLE`. */
   readonly reader: Kysely<ReadonlyDatabase> | undefined;
   readonly append: EventAppender['append'];
