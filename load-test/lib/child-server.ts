@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { readProcessCpu } from './proc-stat.js';
 
 /** A server role running as a child process (`node <entry>.js`, or `node --import tsx <entry>.ts`). */
 export interface ChildServer {
@@ -47,8 +48,6 @@ process.on('exit', () => {
 });
 
 let tasksetAvailable: boolean | undefined;
-// USER_HZ: 100 on Linux for every architecture Node runs on.
-const clockTicksPerSecond = 100;
 
 /** True when `taskset` can pin processes here. */
 export function hasTaskset(): boolean {
@@ -111,11 +110,7 @@ export async function startChildServer(options: StartChildServerOptions): Promis
     },
     async cpuTimeMs() {
       if (hasExited) return undefined;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      return Number.isFinite(ticks) ? (ticks * 1_000) / clockTicksPerSecond : undefined;
+      return (await readProcessCpu(pid))?.cpuMs;
     },
     async stop(signal = 'SIGTERM', graceMs = 10_000) {
       if (hasExited) return;

@@ -1,9 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readProcessCpu } from './proc-stat.js';
 
-// USER_HZ: 100 on Linux for every architecture Node runs on.
-const clockTicksPerSecond = 100;
-
-/** CPU ticks (user + system) per live `postgres*` process of this machine, by pid. */
+/** CPU time (ms) per live `postgres*` process of this machine, by pid. */
 export type PostgresCpuSample = ReadonlyMap<number, number>;
 
 /**
@@ -18,12 +16,8 @@ export async function samplePostgresCpu(): Promise<PostgresCpuSample> {
     pids
       .filter((pid) => /^\d+$/.test(pid))
       .map(async (pid) => {
-        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-        const open = stat.indexOf('(');
-        const close = stat.lastIndexOf(')');
-        if (open < 0 || !stat.slice(open + 1, close).startsWith('postgres')) return;
-        const fields = stat.slice(close + 2).split(' ');
-        sample.set(Number(pid), Number(fields[11]) + Number(fields[12]));
+        const cpu = await readProcessCpu(pid);
+        if (cpu?.command.startsWith('postgres')) sample.set(Number(pid), cpu.cpuMs);
       }),
   );
   return sample;
@@ -39,7 +33,7 @@ export function postgresCpuMsBetween(
   after: PostgresCpuSample,
 ): number | undefined {
   if (after.size === 0) return undefined;
-  let ticks = 0;
-  for (const [pid, used] of after) ticks += Math.max(0, used - (before.get(pid) ?? 0));
-  return (ticks * 1_000) / clockTicksPerSecond;
+  let ms = 0;
+  for (const [pid, used] of after) ms += Math.max(0, used - (before.get(pid) ?? 0));
+  return ms;
 }
