@@ -103,8 +103,11 @@ async function main(): Promise<void> {
   const freshDatabase = await createFreshDatabase('bench');
   let stackToClose: LocalStack | undefined;
   let database: DatabaseHandle | undefined;
+  // Housekeeping between sections (vacuum, waiting for the sealer), as the database owner.
+  const owner = new pg.Client({ connectionString: freshDatabase.url });
   const children: ChildServer[] = [];
   try {
+    await owner.connect();
     if (sections.has('audit'))
       log('  audit append through the group-commit writer (before any server starts)');
     const appendResults: AppendPhaseResult[] = [];
@@ -130,8 +133,8 @@ async function main(): Promise<void> {
       // The append phases run first, on an empty log, before the token service (whose sealer reads
       // and hashes new rows every 10 s) and the servers start. Their rows would wake autovacuum
       // during the throughput phases, so the log is vacuumed now, before anything is timed again.
-      if (appendResults.length > 0) await vacuumLog(freshDatabase.url);
-      const appendedUpTo = await lastTransactionId(freshDatabase.url);
+      if (appendResults.length > 0) await vacuumLog(owner);
+      const appendedUpTo = await lastTransactionId(owner);
       const stack = await startLocalStack({
         prefix: 'bench',
         tokenServiceCpus: hasTaskset() ? '0' : undefined,
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
       // (at most one seal interval and a bit) so it does not run during the timed phases.
       if (appendResults.length > 0 && appendedUpTo !== undefined) {
         log('  waiting for the sealer to checkpoint the appended rows');
-        await waitForSeal(freshDatabase.url, appendedUpTo, 60_000);
+        await waitForSeal(owner, appendedUpTo, 60_000);
       }
       const baselinePort = await freePort();
       const baseline = await startChildServer({
@@ -309,6 +312,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await database?.close();
+    await owner.end().catch(() => {});
     await Promise.all(children.map((child) => child.stop()));
     if (stackToClose) await stackToClose.close();
     else await freshDatabase.drop();
@@ -316,48 +320,30 @@ async function main(): Promise<void> {
 }
 
 /** The newest transaction id in the audit log (text), or undefined when it is empty. */
-async function lastTransactionId(ownerUrl: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ id: string | null }>(
-      'SELECT max(transaction_id)::text AS id FROM audit_events',
-    );
-    return rows[0]?.id ?? undefined;
-  } finally {
-    await client.end();
-  }
+async function lastTransactionId(owner: pg.Client): Promise<string | undefined> {
+  const { rows } = await owner.query<{ id: string | null }>(
+    'SELECT max(transaction_id)::text AS id FROM audit_events',
+  );
+  return rows[0]?.id ?? undefined;
 }
 
 /** Resolves once a checkpoint seals up to `transactionId`, or after `timeoutMs` (then says so). */
-async function waitForSeal(ownerUrl: string, transactionId: string, timeoutMs: number): Promise<void> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
-  try {
-    const deadline = performance.now() + timeoutMs;
-    while (performance.now() < deadline) {
-      const { rows } = await client.query<{ sealed: boolean | null }>(
-        'SELECT max(last_transaction_id) >= $1::xid8 AS sealed FROM audit_checkpoints',
-        [transactionId],
-      );
-      if (rows[0]?.sealed) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    log(`  the sealer had not sealed the appended rows within ${timeoutMs / 1_000} s; going on`);
-  } finally {
-    await client.end();
+async function waitForSeal(owner: pg.Client, transactionId: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const { rows } = await owner.query<{ sealed: boolean | null }>(
+      'SELECT max(last_transaction_id) >= $1::xid8 AS sealed FROM audit_checkpoints',
+      [transactionId],
+    );
+    if (rows[0]?.sealed) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  log(`  the sealer had not sealed the appended rows within ${timeoutMs / 1_000} s; going on`);
 }
 
 /** VACUUM (ANALYZE) of the audit log as its owner: leaves autovacuum nothing to do for a while. */
-async function vacuumLog(ownerUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
-  try {
-    await client.query('VACUUM (ANALYZE) audit_events');
-  } finally {
-    await client.end();
-  }
+async function vacuumLog(owner: pg.Client): Promise<void> {
+  await owner.query('VACUUM (ANALYZE) audit_events');
 }
 
 function brief(result: ClosedLoopResult) {
