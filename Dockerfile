@@ -11,7 +11,7 @@
 # lockfile, compiles, then prunes the dev dependencies; the runtime stage gets the production
 # node_modules and the contents of dist/ (the compiled services at their source paths, package.json
 # and migrations/, which the code reads relative to its own location), and no TypeScript.
-# delivery.int.spec.ts checks that every file the entrypoints import is compiled by the build.
+# delivery-image.int.spec.ts checks that every file the entrypoints import is compiled by the build.
 
 ARG NODE_IMAGE=node:24-trixie-slim
 
