@@ -5,6 +5,7 @@ export {
   readOnly,
   type SchemaMigrationsTable,
 } from './database.js';
+export { DatabaseTimeoutError, type ExecuteOptions } from './execute-on-pool.js';
 export {
   applyMigrations,
   defaultMigrationsDir,
@@ -16,8 +17,6 @@ export {
 } from './migrate.js';
 export {
   type DatabaseHandle,
-  DatabaseTimeoutError,
-  type ExecuteOptions,
   migrateDatabase,
   type OpenDatabaseOptions,
   openDatabase,
