@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../../load-test/lib/child-server.js';
 import { McpHttpClient } from '../../load-test/lib/mcp-http-client.js';
 import { type FaultStack, startFaultStack } from './fault-stack.js';
-import { callTool, countLabels, driveUsers, type LedgerEntry, type LoadUser } from './ledger.js';
+import { callTool, countLabels, driveUsers, type LedgerEntry, publicReaders } from './ledger.js';
 import { pollReadiness, sleep, waitUntil } from './readiness-probe.js';
 import { reconcile } from './reconcile.js';
 
@@ -29,17 +29,7 @@ afterAll(async () => {
 
 describe('a lock held on audit_events', () => {
   it('fails calls closed at the deadline, cancels the blocked statements, hangs nothing, and recovers', async () => {
-    const users: LoadUser[] = [];
-    for (let i = 0; i < 4; i++) {
-      users.push({
-        minted: await stack.mint({ sub: `lock-${i}@example.com`, scopes: ['public:read'] }),
-        tool: 'get_public_info',
-      });
-    }
-    users.push({
-      minted: await stack.mint({ sub: 'lock-denied@example.com', scopes: [] }),
-      tool: 'get_public_info',
-    });
+    const users = await publicReaders((o) => stack.mint(o), 'lock', 4, { denied: true });
     const client = new McpHttpClient({ url: mcp.url, connections: users.length, timeoutMs: 15_000 });
     const ledger: LedgerEntry[] = [];
     const readiness = pollReadiness(mcp.server.baseUrl, 50);

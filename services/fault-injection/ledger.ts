@@ -31,6 +31,33 @@ export interface LoadUser {
 }
 
 /**
+ * `readers` users whose tokens grant `public:read`, all calling `get_public_info`
+ * (`<prefix>-<n>@example.com`), and with `denied` one more whose token grants nothing, so its calls
+ * are denied (`<prefix>-denied@example.com`).
+ */
+export async function publicReaders(
+  mint: (options: { sub: string; scopes: readonly string[] }) => Promise<Minted>,
+  prefix: string,
+  readers: number,
+  options: { denied?: boolean } = {},
+): Promise<LoadUser[]> {
+  const users: LoadUser[] = [];
+  for (let i = 0; i < readers; i++) {
+    users.push({
+      minted: await mint({ sub: `${prefix}-${i}@example.com`, scopes: ['public:read'] }),
+      tool: 'get_public_info',
+    });
+  }
+  if (options.denied) {
+    users.push({
+      minted: await mint({ sub: `${prefix}-denied@example.com`, scopes: [] }),
+      tool: 'get_public_info',
+    });
+  }
+  return users;
+}
+
+/**
  * Runs each user in a closed loop of `tools/call`s (each with its own trace id and JSON-RPC id)
  * until `until()` says stop or `maxPerUser` calls were made, writing every request to `ledger`.
  */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpHttpClient } from '../../load-test/lib/mcp-http-client.js';
 import { type FaultStack, startFaultStack } from './fault-stack.js';
-import { countLabels, driveUsers, type LedgerEntry, type LoadUser } from './ledger.js';
+import { countLabels, driveUsers, type LedgerEntry, publicReaders } from './ledger.js';
 import { sleep, waitUntil } from './readiness-probe.js';
 import { reconcile } from './reconcile.js';
 
@@ -18,17 +18,7 @@ afterAll(async () => {
 describe('kill -9 of an MCP server under load', () => {
   it('keeps every invariant for what was acknowledged, and a new process serves on', async () => {
     const first = await stack.startMcpServer({ name: 'mcp-killed' });
-    const users: LoadUser[] = [];
-    for (let i = 0; i < 8; i++) {
-      users.push({
-        minted: await stack.mint({ sub: `kill-${i}@example.com`, scopes: ['public:read'] }),
-        tool: 'get_public_info',
-      });
-    }
-    users.push({
-      minted: await stack.mint({ sub: 'kill-denied@example.com', scopes: [] }),
-      tool: 'get_public_info',
-    });
+    const users = await publicReaders((o) => stack.mint(o), 'kill', 8, { denied: true });
     const client = new McpHttpClient({ url: first.url, connections: users.length, timeoutMs: 15_000 });
     const ledger: LedgerEntry[] = [];
     let done = false;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../../load-test/lib/child-server.js';
 import { McpHttpClient } from '../../load-test/lib/mcp-http-client.js';
 import { type FaultStack, startFaultStack } from './fault-stack.js';
-import { countLabels, driveUsers, type LedgerEntry, type LoadUser } from './ledger.js';
+import { countLabels, driveUsers, type LedgerEntry, publicReaders } from './ledger.js';
 import { pollReadiness, sleep, waitUntil } from './readiness-probe.js';
 import { reconcile } from './reconcile.js';
 
@@ -25,17 +25,7 @@ afterAll(async () => {
 
 describe('PostgreSQL stops (immediate) under load, then starts again', () => {
   it('fails closed within the deadline, runs no tool while down, turns /ready false and back, and resumes without a restart', async () => {
-    const users: LoadUser[] = [];
-    for (let i = 0; i < 5; i++) {
-      users.push({
-        minted: await stack.mint({ sub: `reader-${i}@example.com`, scopes: ['public:read'] }),
-        tool: 'get_public_info',
-      });
-    }
-    users.push({
-      minted: await stack.mint({ sub: 'nobody@example.com', scopes: [] }),
-      tool: 'get_public_info',
-    });
+    const users = await publicReaders((o) => stack.mint(o), 'reader', 5, { denied: true });
     const client = new McpHttpClient({ url: mcp.url, connections: users.length, timeoutMs: 15_000 });
     const ledger: LedgerEntry[] = [];
     const readiness = pollReadiness(mcp.server.baseUrl, 50);

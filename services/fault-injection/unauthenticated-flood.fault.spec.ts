@@ -7,7 +7,7 @@ import { LatencyRecorder } from '../../load-test/lib/latency-recorder.js';
 import { McpHttpClient } from '../../load-test/lib/mcp-http-client.js';
 import { loadOrCreateSigningKeys, signAccessToken } from '../shared/auth/index.js';
 import { entries, type FaultStack, startFaultStack } from './fault-stack.js';
-import { driveUsers, type LedgerEntry, type LoadUser } from './ledger.js';
+import { driveUsers, type LedgerEntry, publicReaders } from './ledger.js';
 import { sleep } from './readiness-probe.js';
 
 const burst = 20;
@@ -69,13 +69,7 @@ function p99Between(ledger: readonly LedgerEntry[], from: number, to: number): {
 
 describe('an unauthenticated flood while authenticated clients work', () => {
   it('keeps authenticated latency within bounds, accounts for every rejection, and keeps the log bounded', async () => {
-    const users: LoadUser[] = [];
-    for (let i = 0; i < 4; i++) {
-      users.push({
-        minted: await stack.mint({ sub: `worker-${i}@example.com`, scopes: ['public:read'] }),
-        tool: 'get_public_info',
-      });
-    }
+    const users = await publicReaders((o) => stack.mint(o), 'worker', 4);
     const bad = await badTokens();
     const client = new McpHttpClient({ url: mcp.url, connections: users.length, timeoutMs: 15_000 });
     const flooder = new McpHttpClient({ url: mcp.url, connections: floodConnections, timeoutMs: 15_000 });
