@@ -7,36 +7,24 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { migrateDatabase, type ReadonlyDatabase } from '../services/shared/db/index.js';
+import type { ReadonlyDatabase } from '../services/shared/db/index.js';
 import {
   explainPageQueries,
   loadSyntheticEvents,
   standardPlanCases,
 } from '../services/token-service/src/audit-api/testing/synthetic-audit-log.js';
+import { createFreshDatabase } from './lib/fresh-database.js';
 
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const rows = Number(process.env.BENCH_ROWS || 3_000_000);
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<number> {
-  const name = `bench_audit_query_${process.pid}_${Date.now().toString(36)}`;
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await admin(`CREATE DATABASE "${name}"`);
-  const client = new pg.Client({ connectionString: url.toString() });
+  // Created and migrated as the owner; dropped at the end.
+  const fresh = await createFreshDatabase('bench_audit_query', adminUrl);
+  const client = new pg.Client({ connectionString: fresh.url });
   // Compiles statements only; never connects.
   const builder = new Kysely<ReadonlyDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool() }) });
   try {
-    await migrateDatabase({ url: url.toString(), dataDir: '.data' });
     await client.connect();
     const started = performance.now();
     const load = await loadSyntheticEvents(client, { rows });
@@ -62,7 +50,7 @@ async function main(): Promise<number> {
   } finally {
     await client.end().catch(() => {});
     await builder.destroy();
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await fresh.drop();
   }
 }
 

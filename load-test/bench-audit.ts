@@ -4,37 +4,24 @@
  * postgres://postgres@127.0.0.1:5432/postgres). `synchronous_commit` stays on: every append waits
  * for its WAL flush, as in production. `BENCH_SECONDS` sets each phase's length (default 4).
  */
-import pg from 'pg';
-import { type DatabaseHandle, migrateDatabase, openDatabase } from '../services/shared/db/index.js';
+import { type DatabaseHandle, openDatabase } from '../services/shared/db/index.js';
 import { appendEvents, createEventStore, prepareEvent } from '../services/shared/event-store/index.js';
 import { type AppendPhaseResult, benchEvent as event, appendPhase as phase } from './lib/audit-append.js';
+import { createFreshDatabase } from './lib/fresh-database.js';
 
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const phaseMs = Number(process.env.BENCH_SECONDS || 4) * 1_000;
 const producerCounts = [16, 64, 256, 1024];
 const maxConcurrentFlushes = Number(process.env.BENCH_FLUSHES || 2);
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
-  const name = `bench_audit_${process.pid}_${Date.now().toString(36)}`;
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await admin(`CREATE DATABASE "${name}"`);
+  // Created and migrated as the owner; dropped at the end.
+  const fresh = await createFreshDatabase('bench_audit', adminUrl);
   let database: DatabaseHandle | undefined;
   const results: AppendPhaseResult[] = [];
   try {
-    await migrateDatabase({ url: url.toString(), dataDir: '.data' });
     database = await openDatabase({
-      url: url.toString(),
+      url: fresh.url,
       dataDir: '.data',
       appRole: 'mcp_app',
       poolSize: 16,
@@ -44,7 +31,7 @@ async function main(): Promise<void> {
       'SHOW synchronous_commit',
     )) as [{ synchronous_commit: string }];
     console.log(
-      `database ${name}, synchronous_commit=${synchronous_commit}, ${phaseMs / 1_000} s per phase\n`,
+      `database ${fresh.name}, synchronous_commit=${synchronous_commit}, ${phaseMs / 1_000} s per phase\n`,
     );
 
     const store = createEventStore({ database: db, maxConcurrentFlushes });
@@ -62,7 +49,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await database?.close();
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await fresh.drop();
   }
 
   const rows = results.map((r) => ({
