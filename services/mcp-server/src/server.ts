@@ -15,18 +15,28 @@ import { registerRevocationFeedLag } from '../../shared/telemetry/index.js';
 import { buildMcpApp } from './app.js';
 import { loadMcpServerConfig } from './config.js';
 import { loadDocumentTools } from './tools/document-tools.js';
+import type { ToolDefinition } from './tools/tool-definition.js';
+
+/** {@link startMcpServer}'s options: the common ones, and seams for harnesses (fault injection). */
+export interface McpServerStartOptions extends StartOptions {
+  /** Wraps the loaded tools (default: as loaded). */
+  readonly tools?: (tools: readonly ToolDefinition[]) => readonly ToolDefinition[];
+  /** Called with the built app before it listens (hooks can still be added). */
+  readonly beforeListen?: (app: FastifyInstance) => void;
+}
 
 /**
  * Starts the MCP server: configuration, policy and documents are loaded and validated first, so a
  * bad value stops start-up with a message naming it; then it listens.
  */
-export async function startMcpServer(options: StartOptions): Promise<RunningService> {
+export async function startMcpServer(options: McpServerStartOptions): Promise<RunningService> {
   const config = loadMcpServerConfig(options.env);
   const audit = options.audit ?? (await openAuditStore(config));
   const ownsAudit = options.audit === undefined;
   try {
     const policy = await activatePolicy(config, 'mcp-server', audit.store.append);
-    const tools = await loadDocumentTools(config.documentsDir);
+    const loaded = await loadDocumentTools(config.documentsDir);
+    const tools = options.tools ? options.tools(loaded) : loaded;
     const hmacKey = await loadOrCreateSecret({
       name: 'AUDIT_HMAC_KEY',
       value: config.auditHmacKey,
@@ -74,6 +84,7 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
       if (!tools.some((t) => t.name === tool))
         app.log.warn({ tool }, 'policy lists a tool this server does not have');
     }
+    options.beforeListen?.(app);
     await app.listen({ port: config.port, host: config.host });
     // Load the keys now so /ready reflects them; a failure here is retried on the first token.
     void jwks.warm();
