@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --runtime tsx]`: builds the services (`npm run build`;
- * `--runtime tsx` runs the sources instead), then runs this project's MCP server (token verification,
+ * `npm run bench [-- --quick] [-- --json] [-- --runtime tsx] [-- --client undici]`: builds the services
+ * (`npm run build`; `--runtime tsx` runs the sources instead), then runs this project's MCP server (token verification,
  * policy, durable audit to a fresh database of the local PostgreSQL) side by side with a baseline
  * built the way the MCP SDK documents a stateless server (`baseline-server.ts`: no auth, no audit).
  * First the audit append rate through the real write path, then the same tools/call load on both
@@ -26,8 +26,9 @@ import {
   startLocalStack,
   tokenServiceEntry,
 } from './lib/local-stack.js';
-import { McpHttpClient } from './lib/mcp-http-client.js';
+import { McpHttpClient, type McpSender } from './lib/mcp-http-client.js';
 import { postgresCpuMsBetween, samplePostgresCpu } from './lib/postgres-cpu.js';
+import { RawMcpClient } from './lib/raw-http-client.js';
 import { measureRevocationLatency, type RevocationLatencyResult } from './lib/revocation-latency.js';
 
 const { values } = parseArgs({
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     revocations: { type: 'string' },
     sections: { type: 'string', default: 'throughput,audit,revocation,cold-start' },
     runtime: { type: 'string', default: 'compiled' },
+    client: { type: 'string', default: 'raw' },
   },
   strict: true,
 });
@@ -58,6 +60,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 if (values.runtime !== 'compiled' && values.runtime !== 'tsx') {
   throw new Error(`--runtime must be compiled or tsx, got ${JSON.stringify(values.runtime)}`);
 }
+if (values.client !== 'raw' && values.client !== 'undici') {
+  throw new Error(`--client must be raw or undici, got ${JSON.stringify(values.client)}`);
+}
+// The throughput phases' load generator: keep-alive sockets with a minimal parser (the default), or
+// undici, which costs this process two to three times more CPU per request on the core it shares with
+// PostgreSQL.
+const loadClient = (url: string, connections: number): McpSender =>
+  values.client === 'raw' ? new RawMcpClient({ url, connections }) : new McpHttpClient({ url, connections });
 // As the image runs them: compiled by `npm run build` (the default), or TypeScript through tsx.
 const compiled = values.runtime === 'compiled';
 const entries = compiled
@@ -164,8 +174,8 @@ async function main(): Promise<void> {
       const throughput: ThroughputRow[] = [];
       for (const concurrency of sections.has('throughput') ? concurrencies : []) {
         const clients = {
-          baseline: new McpHttpClient({ url: `${baseline.baseUrl}/mcp`, connections: concurrency }),
-          project: new McpHttpClient({ url: project.url, connections: concurrency }),
+          baseline: loadClient(`${baseline.baseUrl}/mcp`, concurrency),
+          project: loadClient(project.url, concurrency),
         };
         const results: Record<'baseline' | 'project', ClosedLoopResult[]> = { baseline: [], project: [] };
         const cpuMs = { baseline: 0, project: 0 };
@@ -281,6 +291,7 @@ async function main(): Promise<void> {
           loadAverageAfter: loadAfter.map((v) => Math.round(v * 100) / 100),
           node: process.version,
           runtime: values.runtime,
+          client: values.client,
         },
         throughput: throughput.map((row) => ({
           concurrency: row.concurrency,
@@ -390,6 +401,8 @@ interface Summary {
     loadAverageAfter: number[];
     node: string;
     runtime: string;
+    /** The throughput phases' HTTP client: `raw` sockets or `undici`. */
+    client: string;
   };
   readonly throughput: readonly ThroughputSummaryRow[];
   readonly auditAppend: readonly {
@@ -406,7 +419,8 @@ function formatSummary(s: Summary): string {
   const lines: string[] = [];
   const pad = (v: string | number | undefined, n: number) => String(v ?? '?').padStart(n);
   lines.push(
-    `Machine: Node ${s.machine.node}, servers ${s.machine.runtime === 'compiled' ? 'compiled (npm run build)' : 'through tsx'}, ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}; ` +
+    `Machine: Node ${s.machine.node}, servers ${s.machine.runtime === 'compiled' ? 'compiled (npm run build)' : 'through tsx'}, ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}, ` +
+      `load from ${s.machine.client === 'raw' ? 'keep-alive sockets (--client raw)' : 'undici (--client undici)'}; ` +
       `load average ${s.machine.loadAverageBefore.join(' ')} before, ${s.machine.loadAverageAfter.join(' ')} after ` +
       '(other work on the machine makes every figure noisy; server CPU per request is the least noisy).',
   );

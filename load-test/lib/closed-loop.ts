@@ -1,5 +1,5 @@
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
-import type { McpHttpClient, SendOptions } from './mcp-http-client.js';
+import type { McpSender, SendOptions } from './mcp-http-client.js';
 
 /** The result of a closed-loop phase. */
 export interface ClosedLoopResult {
@@ -20,7 +20,7 @@ export interface ClosedLoopResult {
  * `durationMs` (a closed loop: the server's speed sets the rate).
  */
 export async function closedLoop(options: {
-  client: McpHttpClient;
+  client: McpSender;
   concurrency: number;
   durationMs: number;
   message: string;

@@ -48,12 +48,19 @@ export interface SendOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
+/** Sends one JSON-RPC message and classifies the answer: {@link McpHttpClient}, or the bench's raw client. */
+export interface McpSender {
+  readonly url: string;
+  send(message: object | string, options?: SendOptions): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
 /**
  * A minimal MCP Streamable HTTP client for load: one POST per JSON-RPC message over a keep-alive
  * undici pool, classifying each answer into an {@link Outcome}. It follows no redirects and talks
  * to nothing but its URL.
  */
-export class McpHttpClient {
+export class McpHttpClient implements McpSender {
   readonly url: string;
   readonly #agent: Agent;
   readonly #timeoutMs: number;
