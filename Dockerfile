@@ -50,7 +50,12 @@ LABEL org.opencontainers.image.title="mcp-authz" \
 WORKDIR /app
 # DATA_DIR must be writable: in Kubernetes /tmp is an emptyDir and the root filesystem is read-only.
 # HOST=0.0.0.0 because the services bind 127.0.0.1 by default.
+# NODE_OPTIONS: a young generation of at most 8 MiB per semi-space instead of V8's 16. Under load
+# the default lets it grow to the maximum, holding ~50 MiB more resident for no measurable gain in
+# throughput or CPU per request (`npm run bench` starts the servers with the same options:
+# imageNodeOptions in load-test/lib/local-stack.ts).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=8 \
     APP_ENV=production \
     HOST=0.0.0.0 \
     DATA_DIR=/tmp/mcp-authz \

@@ -21,6 +21,7 @@ import { measureColdStart } from './lib/cold-start.js';
 import { createFreshDatabase } from './lib/fresh-database.js';
 import {
   compiledEntries,
+  imageNodeOptions,
   type LocalStack,
   mcpServerEntry,
   startLocalStack,
@@ -419,7 +420,8 @@ function formatSummary(s: Summary): string {
   const lines: string[] = [];
   const pad = (v: string | number | undefined, n: number) => String(v ?? '?').padStart(n);
   lines.push(
-    `Machine: Node ${s.machine.node}, servers ${s.machine.runtime === 'compiled' ? 'compiled (npm run build)' : 'through tsx'}, ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}, ` +
+    `Machine: Node ${s.machine.node}, servers ${s.machine.runtime === 'compiled' ? 'compiled (npm run build)' : 'through tsx'} ` +
+      `(the project's with the image's NODE_OPTIONS=${imageNodeOptions}, the baseline with Node's defaults), ${s.machine.pinned ? 'servers pinned to CPU 1, load on CPU 0' : 'not pinned'}, ` +
       `load from ${s.machine.client === 'raw' ? 'keep-alive sockets (--client raw)' : 'undici (--client undici)'}; ` +
       `load average ${s.machine.loadAverageBefore.join(' ')} before, ${s.machine.loadAverageAfter.join(' ')} after ` +
       '(other work on the machine makes every figure noisy; server CPU per request is the least noisy).',

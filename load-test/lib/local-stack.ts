@@ -13,6 +13,12 @@ import { createFreshDatabase, type FreshDatabase } from './fresh-database.js';
 export const mcpServerEntry = 'services/mcp-server/src/server.ts';
 export const tokenServiceEntry = 'services/token-service/src/server.ts';
 
+/**
+ * The `NODE_OPTIONS` the container image sets (its Dockerfile; a delivery test keeps the two equal):
+ * the servers of a local stack run with them too, so the bench measures what ships.
+ */
+export const imageNodeOptions = '--max-semi-space-size=8';
+
 /** The entry files of the server roles a stack runs: TypeScript sources, or a build of them. */
 export interface StackEntries {
   readonly mcpServer: string;
@@ -74,6 +80,7 @@ export async function startLocalStack(options: {
     let resourcePort: number | undefined = await freePort();
     const resourceUrl = `http://127.0.0.1:${resourcePort}/mcp`;
     const base = {
+      NODE_OPTIONS: imageNodeOptions,
       APP_ENV: 'test',
       LOG_LEVEL: 'silent',
       DATABASE_URL: database.url,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { imageNodeOptions } from '../../../load-test/lib/local-stack.js';
 import {
   containers,
   dockerCmd,
@@ -12,6 +13,7 @@ import {
   root,
   scriptOf,
   sourceOf,
+  templates,
   values,
   walk,
 } from './delivery-fixture.js';
@@ -218,6 +220,14 @@ describe('delivery: image', () => {
       const missing = [...packages].filter((name) => !(name in manifest.dependencies));
       expect(missing, `${entry} imports packages that are not production dependencies`).toEqual([]);
     }
+  });
+
+  it('sets the NODE_OPTIONS the bench runs the servers with, and the chart does not override them', () => {
+    const env = dockerStage(dockerfile, 'runtime')
+      .filter((line) => line.startsWith('ENV '))
+      .flatMap((line) => line.slice(4).split(/\s+/));
+    expect(env).toContain(`NODE_OPTIONS=${imageNodeOptions}`);
+    for (const [name, text] of templates.files) expect(text, name).not.toContain('NODE_OPTIONS');
   });
 
   it('runs as a numeric non-root user on a current LTS Node', () => {
