@@ -84,14 +84,7 @@ export class McpHttpClient implements McpSender {
   /** POSTs one JSON-RPC message (an object, or a pre-serialized body) and classifies the answer. */
   async send(message: object | string, options: SendOptions = {}): Promise<Outcome> {
     const body = typeof message === 'string' ? message : JSON.stringify(message);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    };
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.protocolVersion !== undefined) headers['mcp-protocol-version'] = options.protocolVersion;
-    if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
-    Object.assign(headers, options.headers);
+    const headers = requestHeaders(options);
     const started = performance.now();
     let status = 0;
     let text: string;
@@ -119,6 +112,18 @@ export class McpHttpClient implements McpSender {
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+/** The headers of one POST: JSON in, JSON or SSE accepted, then what `options` adds or replaces. */
+export function requestHeaders(options: SendOptions): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.protocolVersion !== undefined) headers['mcp-protocol-version'] = options.protocolVersion;
+  if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
+  return Object.assign(headers, options.headers);
 }
 
 /** Turns a status and body into an {@link Outcome}. Exported for tests. */

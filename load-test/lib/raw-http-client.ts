@@ -1,5 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import { classify, type McpSender, type Outcome, type SendOptions } from './mcp-http-client.js';
+import {
+  classify,
+  type McpSender,
+  type Outcome,
+  requestHeaders,
+  type SendOptions,
+} from './mcp-http-client.js';
 
 /** Options of {@link RawMcpClient}. */
 export interface RawMcpClientOptions {
@@ -88,13 +94,8 @@ export class RawMcpClient implements McpSender {
     if (this.#requestCache?.key === key) return this.#requestCache.bytes;
     const headers: Record<string, string> = {
       host: `${this.#host.includes(':') ? `[${this.#host}]` : this.#host}:${this.#port}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
+      ...requestHeaders(options),
     };
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.protocolVersion !== undefined) headers['mcp-protocol-version'] = options.protocolVersion;
-    if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
-    Object.assign(headers, options.headers);
     const payload = Buffer.from(body);
     headers['content-length'] = String(payload.length);
     let head = `POST ${this.#path} HTTP/1.1\r\n`;
