@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { McpHttpClient, OutcomeKind } from '../../load-test/lib/mcp-http-client.js';
+import type { McpSender, OutcomeKind } from '../../load-test/lib/mcp-http-client.js';
 import type { Minted } from './fault-stack.js';
 
 /** What the client sent and saw, for one request. */
@@ -62,7 +62,7 @@ export async function publicReaders(
  * until `until()` says stop or `maxPerUser` calls were made, writing every request to `ledger`.
  */
 export async function driveUsers(options: {
-  client: McpHttpClient;
+  client: McpSender;
   users: readonly LoadUser[];
   ledger: LedgerEntry[];
   until: () => boolean;
@@ -85,7 +85,7 @@ export async function driveUsers(options: {
 
 /** Sends one `tools/call` and describes it as a ledger entry. */
 export async function callTool(
-  client: McpHttpClient,
+  client: McpSender,
   user: LoadUser,
   index: number,
   jsonRpcId: string,

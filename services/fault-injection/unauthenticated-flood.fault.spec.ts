@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../../load-test/lib/child-server.js';
 import { LatencyRecorder } from '../../load-test/lib/latency-recorder.js';
-import { McpHttpClient } from '../../load-test/lib/mcp-http-client.js';
+import { RawMcpClient } from '../../load-test/lib/raw-http-client.js';
 import { loadOrCreateSigningKeys, signAccessToken } from '../shared/auth/index.js';
 import { entries, type FaultStack, startFaultStack } from './fault-stack.js';
 import { driveUsers, type LedgerEntry, publicReaders } from './ledger.js';
@@ -71,8 +71,10 @@ describe('an unauthenticated flood while authenticated clients work', () => {
   it('keeps authenticated latency within bounds, accounts for every rejection, and keeps the log bounded', async () => {
     const users = await publicReaders((o) => stack.mint(o), 'worker', 4);
     const bad = await badTokens();
-    const client = new McpHttpClient({ url: mcp.url, connections: users.length, timeoutMs: 15_000 });
-    const flooder = new McpHttpClient({ url: mcp.url, connections: floodConnections, timeoutMs: 15_000 });
+    // Both clients write to sockets directly (load-test/lib/raw-http-client.ts): they share this
+    // process and two cores with the server, and undici's CPU per request would be the flood's too.
+    const client = new RawMcpClient({ url: mcp.url, connections: users.length, timeoutMs: 15_000 });
+    const flooder = new RawMcpClient({ url: mcp.url, connections: floodConnections, timeoutMs: 15_000 });
     const ledger: LedgerEntry[] = [];
     let done = false;
     const load = driveUsers({ client, users, ledger, until: () => done });
