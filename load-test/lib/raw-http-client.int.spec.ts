@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpHttpClient } from './mcp-http-client.js';
 import { RawMcpClient } from './raw-http-client.js';
@@ -126,6 +126,46 @@ describe('RawMcpClient', () => {
     expect(await raw.send(call)).toMatchObject({ kind: 'ok' });
     await raw.close();
     expect(target.connections()).toBe(3);
+  });
+
+  it('reads a body that ends with the connection, skips interim answers, and refuses what is not HTTP', async () => {
+    const answers = {
+      untilClose: `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${result}`,
+      interim: `HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${result.length}\r\n\r\n${result}`,
+      garbage: 'SMTP ready\r\n\r\n',
+      badLength: 'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n',
+    } as const;
+    const raw = createNetServer((socket) => {
+      socket.on('data', (request) => {
+        const kind = (/"kind":"(\w+)"/.exec(request.toString())?.[1] ?? 'garbage') as keyof typeof answers;
+        // The body of untilClose ends only when the connection does.
+        if (kind === 'untilClose') {
+          socket.write(answers.untilClose.slice(0, -10));
+          setTimeout(() => socket.end(answers.untilClose.slice(-10)), 30);
+        } else socket.write(answers[kind]);
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/mcp`;
+      const client = new RawMcpClient({ url, connections: 1, timeoutMs: 2_000 });
+      expect(await client.send('{"kind":"untilClose"}')).toMatchObject({
+        kind: 'ok',
+        message: JSON.parse(result),
+      });
+      expect(await client.send('{"kind":"interim"}')).toMatchObject({ kind: 'ok', status: 200 });
+      expect(await client.send('{"kind":"garbage"}')).toMatchObject({
+        kind: 'network',
+        label: 'network EPROTO',
+      });
+      expect(await client.send('{"kind":"badLength"}')).toMatchObject({
+        kind: 'network',
+        label: 'network EPROTO',
+      });
+      await client.close();
+    } finally {
+      await new Promise((resolve) => raw.close(resolve));
+    }
   });
 
   it('refuses anything but plain http', () => {

@@ -150,18 +150,25 @@ class RawConnection {
       this.reusable = false;
       this.#settle(undefined, this.#failure);
     };
-    socket.on('data', (chunk: Buffer) => {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
+    const parse = (atClose: boolean) => {
       try {
-        this.#tryParse();
+        this.#tryParse(atClose);
       } catch (error) {
         fail(Object.assign(error as Error, { code: 'EPROTO' }));
         socket.destroy();
       }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      parse(false);
     });
     socket.on('error', fail);
-    socket.on('close', () => fail(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' })));
+    socket.on('close', () => {
+      // A body without length or chunks ends with the connection.
+      parse(true);
+      fail(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
+    });
   }
 
   exchange(bytes: Buffer, timeoutMs: number): Promise<Answer> {
@@ -189,7 +196,8 @@ class RawConnection {
     else pending.reject(error ?? new Error('no answer'));
   }
 
-  #tryParse(): void {
+  /** Settles the exchange once a whole answer is buffered; `atClose`: the server closed the connection. */
+  #tryParse(atClose: boolean): void {
     if (!this.#pending) return;
     const data = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
     this.#chunks = [data];
@@ -197,7 +205,17 @@ class RawConnection {
     if (headEnd === -1) return;
     const head = data.toString('latin1', 0, headEnd);
     const lines = head.split('\r\n');
-    const status = Number(lines[0]?.split(' ')[1]);
+    const statusLine = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+    if (!statusLine) throw new Error(`not an HTTP/1.x status line: ${JSON.stringify(lines[0])}`);
+    const status = Number(statusLine[1]);
+    if (status < 200) {
+      // An interim answer (103 Early Hints, say): the final one follows.
+      const rest = data.subarray(headEnd + 4);
+      this.#chunks = rest.length > 0 ? [rest] : [];
+      this.#buffered = rest.length;
+      this.#tryParse(atClose);
+      return;
+    }
     let contentLength: number | undefined;
     let chunked = false;
     let contentType = '';
@@ -207,8 +225,10 @@ class RawConnection {
       const colon = line.indexOf(':');
       const name = line.slice(0, colon).toLowerCase();
       const value = line.slice(colon + 1).trim();
-      if (name === 'content-length') contentLength = Number(value);
-      else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+      if (name === 'content-length') {
+        if (!/^\d+$/.test(value)) throw new Error(`malformed content-length ${JSON.stringify(value)}`);
+        contentLength = Number(value);
+      } else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
       else if (name === 'content-type') contentType = value;
       else if (name === 'connection') close = value.toLowerCase() === 'close';
     }
@@ -220,6 +240,12 @@ class RawConnection {
       if (!decoded) return;
       body = decoded.body;
       consumed = decoded.end;
+    } else if (contentLength === undefined && status !== 204 && status !== 304) {
+      // Neither a length nor chunks: the body is everything until the server closes.
+      this.reusable = false;
+      if (!atClose) return;
+      body = data.subarray(bodyStart);
+      consumed = data.length;
     } else {
       const length = contentLength ?? 0;
       if (data.length < bodyStart + length) return;
@@ -229,7 +255,7 @@ class RawConnection {
     const rest = data.subarray(consumed);
     this.#chunks = rest.length > 0 ? [rest] : [];
     this.#buffered = rest.length;
-    if (close || !Number.isFinite(status)) this.reusable = false;
+    if (close) this.reusable = false;
     this.#settle({ status, contentType, text: body.toString('utf8') });
   }
 }
