@@ -458,6 +458,18 @@ function formatSummary(s: Summary): string {
         `  target at 64 clients: ratio ≥ 2.00× (measured ${at64.ratio.toFixed(2)}×), p99 ≤ 0.70× baseline (measured ${at64.p99Ratio.toFixed(2)}×), ` +
           `peak RSS ≤ baseline (${at64.projectPeakRssMib ?? '?'} vs ${at64.baselinePeakRssMib ?? '?'} MiB; peak over the whole run so far)`,
       );
+      // What 2× would take at the CPU per request just measured: the server has one core of its own,
+      // and all three share the machine's two.
+      const rate = 2 * at64.baseline.rps;
+      const server = at64.projectCpuUsPerRequest;
+      const postgres = at64.postgresCpuUsPerRequest.project;
+      const load = at64.loadGeneratorCpuUsPerRequest.project;
+      if (server !== undefined && postgres !== undefined && load !== undefined) {
+        lines.push(
+          `  at 2× the baseline's rate (${rate} req/s) the project's server would need ${Math.round((rate * server) / 10_000)} % of its core, ` +
+            `and server, PostgreSQL and load generator together ${((rate * (server + postgres + load)) / 1e6).toFixed(2)} of the 2 cores`,
+        );
+      }
     }
   }
   if (s.auditAppend.length > 0) {
