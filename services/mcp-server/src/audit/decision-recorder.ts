@@ -48,9 +48,10 @@ export class DecisionRecorder {
     const eventId = event.eventId ?? uuidV7();
     const attributes = { [attr.auditEventType]: event.type, [attr.auditEventId]: eventId };
     return inSpan(spanNames.auditAppend, { attributes }, async (span) => {
-      // Object.assign, not `{ ...event, eventId, … }`: on Node 20's V8, properties added after a
-      // leading spread leave the object in dictionary mode, which costs ~4 µs here and slows every
-      // read of it that follows (prepareEvent reads them all).
+      // Object.assign, not `{ ...event, eventId, … }`: on Node 20's V8 each property added after a
+      // leading spread takes a slow path (~1.5 µs each in a microbenchmark, against ~0.25 µs for
+      // this whole copy), and the objects it makes do not share one map, which slows every read of
+      // them that follows (prepareEvent reads them all).
       const [receipt] = await this.#append(
         Object.assign({}, event, {
           eventId,
