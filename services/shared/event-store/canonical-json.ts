@@ -26,9 +26,16 @@ const suspicious = /[\u0000\ud800-\udfff]/;
  * For writers that lay out a fixed, already sorted object themselves (the event envelope).
  */
 export function jsonString(text: string): string {
+  // Most strings hold nothing JSON escapes and nothing suspicious: then the JSON is the text in
+  // quotes, and one scan replaces the check and JSON.stringify's own.
+  if (!notPlain.test(text)) return `"${text}"`;
   checkStorable(text);
   return JSON.stringify(text);
 }
+
+// What JSON.stringify escapes (control characters, quote, backslash) or checkStorable must look at.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const notPlain = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 function write(value: unknown, depth: number): string {
   switch (typeof value) {

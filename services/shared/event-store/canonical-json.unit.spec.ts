@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { awkwardStrings, sampleAllowed, sampleAwkward } from '../testing/sample-events.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, jsonString } from './canonical-json.js';
 import { contentHash, type HashedEventFields } from './content-hash.js';
-import { cell, prepareEvent } from './prepare-event.js';
+import { cell, isoTimestamp, prepareEvent } from './prepare-event.js';
 import { uuidV7 } from './uuid-v7.js';
 
 describe('canonicalJson', () => {
@@ -88,6 +88,38 @@ describe('prepareEvent', () => {
       expect(contentHash(fields)).toBe(prepared.contentHash);
       expect(fields.subject).toBe(awkwardStrings[n % awkwardStrings.length]);
     }
+  });
+});
+
+describe('jsonString', () => {
+  it('writes what JSON.stringify writes, for plain text and for everything JSON escapes', () => {
+    const controls = Array.from({ length: 32 }, (_, code) => String.fromCharCode(code)).slice(1);
+    const texts = [...awkwardStrings, ...controls, 'plain', '\u007f', '\u2028\u2029', 'x'.repeat(5_000)];
+    for (const text of texts) expect(jsonString(text), JSON.stringify(text)).toBe(JSON.stringify(text));
+  });
+
+  it('refuses what PostgreSQL cannot store, on the plain path too', () => {
+    expect(() => jsonString('a\u0000b')).toThrow(/NUL/);
+    expect(() => jsonString('lone \ud800 surrogate')).toThrow(/surrogate/);
+    expect(() => jsonString('\udc00')).toThrow(/surrogate/);
+  });
+});
+
+describe('isoTimestamp', () => {
+  it('is Date#toISOString, within a second, across seconds and outside four-digit years', () => {
+    const base = Date.UTC(2026, 10, 29, 23, 59, 59, 0);
+    const times = [
+      ...[0, 1, 9, 10, 99, 100, 999, 1_000, 1_001, 61_010, -1, -999, -1_000, -1_001].map((d) => base + d),
+      0,
+      -1,
+      -1_500,
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10_000, 0, 1),
+      Date.UTC(-1, 0, 1, 0, 0, 0, 5),
+      base + 7,
+    ];
+    for (let i = 0; i < 2_000; i++) times.push(Math.floor((i * 7_919_311) % 4e12) - 1e12);
+    for (const ms of times) expect(isoTimestamp(new Date(ms)), String(ms)).toBe(new Date(ms).toISOString());
   });
 });
 
