@@ -114,6 +114,21 @@ describe('RawMcpClient', () => {
     expect(target.connections()).toBe(3);
   });
 
+  it('replaces an idle connection the server closed, instead of failing the next request', async () => {
+    // As a keep-alive timeout does: the server closes the connection once it has sat idle a while.
+    const target = await serve((_, res) => {
+      json(res);
+      const socket = res.socket;
+      setTimeout(() => socket?.end(), 50);
+    });
+    const raw = new RawMcpClient({ url: target.url, connections: 1 });
+    expect(await raw.send(call)).toMatchObject({ kind: 'ok' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await raw.send(call)).toMatchObject({ kind: 'ok' });
+    await raw.close();
+    expect(target.connections()).toBe(2);
+  });
+
   it('reports a dropped connection as a network error and a silent server as a timeout', async () => {
     const target = await serve((seen, res) => {
       if (seen.body.includes('drop')) res.socket?.destroy();

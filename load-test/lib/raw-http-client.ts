@@ -109,8 +109,13 @@ export class RawMcpClient implements McpSender {
   }
 
   #acquire(): Promise<RawConnection> {
-    const idle = this.#idle.pop();
-    if (idle) return Promise.resolve(idle);
+    // A connection the server closed while it sat idle (its keep-alive timeout) is dropped here,
+    // not reported as a failed request.
+    for (let idle = this.#idle.pop(); idle; idle = this.#idle.pop()) {
+      if (idle.reusable) return Promise.resolve(idle);
+      this.#all.delete(idle);
+      idle.destroy();
+    }
     if (this.#all.size < this.#connections) {
       const connection = new RawConnection(connect({ host: this.#host, port: this.#port, noDelay: true }));
       this.#all.add(connection);
