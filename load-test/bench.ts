@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --runtime tsx] [-- --client undici]`: builds the services
- * (`npm run build`; `--runtime tsx` runs the sources instead), then runs this project's MCP server (token verification,
- * policy, durable audit to a fresh database of the local PostgreSQL) side by side with a baseline
- * built the way the MCP SDK documents a stateless server (`baseline-server.ts`: no auth, no audit).
- * First the audit append rate through the real write path, then the same tools/call load on both
- * servers, alternating, at 1, 16 and 64 concurrent clients, then revocation propagation across two
- * replicas and cold start. Figures, not assertions. See load-test/README.md.
+ * `npm run bench [-- --quick] [-- --json] [-- --runtime tsx] [-- --client undici]`: builds the
+ * services (`npm run build`; `--runtime tsx` runs the sources instead), then runs this project's MCP
+ * server (token verification, policy, durable audit to a fresh database of the local PostgreSQL)
+ * side by side with a baseline built the way the MCP SDK documents a stateless server
+ * (`baseline-server.ts`: no auth, no audit). First the audit append rate through the real write
+ * path, then the same tools/call load on both servers, alternating, at 1, 16 and 64 concurrent
+ * clients (from raw keep-alive sockets; `--client undici` for undici), then revocation propagation
+ * across two replicas and cold start. Figures, not assertions. See load-test/README.md.
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
