@@ -59,6 +59,11 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
     globalBurst: config.authRejectionBurst * 50,
     windowMs: 10_000,
     onError: (error) => app.log.error({ err: error }, 'could not record folded auth rejections'),
+    onFolded: ({ source, reasonCode, count }) =>
+      app.log.warn(
+        { event: 'auth.rejected.folded', source, reason: reasonCode, count },
+        'rejections beyond the burst, counted in one audit event',
+      ),
   });
   app.addHook('onClose', async () => rejections.close());
   const policyRef = deps.policy.ref;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -30,7 +31,10 @@ let app: FastifyInstance;
 /** Side effects outside the database: proves what actually ran. */
 let runs: number;
 
-async function buildApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
+async function buildApp(
+  env: Record<string, string> = {},
+  logger?: { level: string; stream: Writable },
+): Promise<FastifyInstance> {
   const config = loadMcpServerConfig({
     APP_ENV: 'test',
     MCP_RESOURCE_URL: resourceUrl,
@@ -56,6 +60,7 @@ async function buildApp(env: Record<string, string> = {}): Promise<FastifyInstan
     keysReady: () => true,
     tools: [counting],
     hmacKey: Buffer.alloc(32, 7),
+    ...(logger ? { logger } : {}),
   });
 }
 
@@ -165,7 +170,14 @@ describe('fail closed when the audit log is unavailable', () => {
 describe('unauthenticated floods', () => {
   it('folds rejections beyond the burst into counted events, accounting for every one', async () => {
     await app.close();
-    app = await buildApp({ AUTH_REJECTION_BURST: '5' });
+    const lines: { level: number; msg: string; count?: number; reason?: string }[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    app = await buildApp({ AUTH_REJECTION_BURST: '5' }, { level: 'info', stream });
     const attempts = 300;
     const statuses = await Promise.all(
       Array.from({ length: attempts }, () =>
@@ -186,5 +198,11 @@ describe('unauthenticated floods', () => {
     const events = await audit.store.query({ type: 'auth.rejected', reasonCode: 'ERR_TOKEN_MALFORMED' });
     expect(events.length).toBeLessThanOrEqual(6);
     expect(events.reduce((sum, event) => sum + Number(event.data.count), 0)).toBe(attempts);
+    // The log, too, stays bounded: a line for each individual event, one summary for the rest.
+    expect(lines.filter((line) => line.msg === 'request rejected')).toHaveLength(5);
+    const summaries = lines.filter((line) => line.msg.startsWith('rejections beyond the burst'));
+    expect(summaries).toEqual([
+      expect.objectContaining({ level: 40, reason: 'ERR_TOKEN_MALFORMED', count: attempts - 5 }),
+    ]);
   });
 });

@@ -21,6 +21,19 @@ export interface AuthRejectionRecorderOptions {
   readonly maxKeys?: number;
   readonly clock?: () => Date;
   readonly onError: (error: unknown) => void;
+  /**
+   * Told, when a window closes, how many rejections of one source and reason were folded into one
+   * event: a summary for the service's log, which then needs no line per rejection in a flood.
+   */
+  readonly onFolded?: (folded: FoldedRejections) => void;
+}
+
+/** The rejections of one source and reason folded into one event over a window. */
+export interface FoldedRejections {
+  readonly source: string | undefined;
+  readonly reasonCode: string | undefined;
+  readonly count: number;
+  readonly windowStartedAt: Date;
 }
 
 /**
@@ -72,6 +85,12 @@ export class AuthRejectionRecorder {
     const events: AuthRejected[] = [];
     for (const bucket of buckets.values()) {
       if (bucket.folded === 0 || !bucket.sample) continue;
+      this.#options.onFolded?.({
+        source: bucket.sample.source?.address,
+        reasonCode: bucket.sample.reasonCode,
+        count: bucket.folded,
+        windowStartedAt: bucket.windowStartedAt,
+      });
       const { eventId: _id, idempotencyKey: _key, occurredAt: _at, ...sample } = bucket.sample;
       events.push({
         ...sample,

@@ -1,4 +1,8 @@
-export { AuthRejectionRecorder, type AuthRejectionRecorderOptions } from './auth-rejection-recorder.js';
+export {
+  AuthRejectionRecorder,
+  type AuthRejectionRecorderOptions,
+  type FoldedRejections,
+} from './auth-rejection-recorder.js';
 export { bearerChallenge } from './bearer-challenge.js';
 export { installErrorHandler } from './error-handler.js';
 export { escapeHtml } from './escape-html.js';

@@ -74,6 +74,11 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     globalBurst: 1000,
     windowMs: 10_000,
     onError: (error) => app.log.error({ err: error }, 'could not record folded auth rejections'),
+    onFolded: ({ source, reasonCode, count }) =>
+      app.log.warn(
+        { event: 'auth.rejected.folded', source, reason: reasonCode, count },
+        'rejections beyond the burst, counted in one audit event',
+      ),
   });
   app.addHook('onClose', async () => rejections.close());
   const apiAuth = new ApiAuthenticator({

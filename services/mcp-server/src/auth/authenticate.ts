@@ -105,7 +105,11 @@ export class Authenticator {
       source,
       data: { detail: message },
     });
-    request.log.info({ event: 'auth.rejected', reason: code, source: source.address }, 'request rejected');
+    // One log line per individual event; a folded rejection is counted in the window's summary line
+    // (onFolded), so a flood does not turn into thousands of log lines per second.
+    const line = { event: 'auth.rejected', reason: code, source: source.address };
+    if (pending) request.log.info(line, 'request rejected');
+    else request.log.debug(line, 'request rejected (folded)');
     // Durable before the 401 goes out, unless folded into the window's count (flood control).
     if (pending) await pending;
     // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.

@@ -113,10 +113,10 @@ export class ApiAuthenticator {
       source,
       data: { detail: message },
     });
-    request.log.info(
-      { event: 'auth.rejected', reason: code, traceId: trace.traceId },
-      'API request rejected',
-    );
+    // As the MCP server does: folded rejections are summed in the window's summary line (onFolded).
+    const line = { event: 'auth.rejected', reason: code, traceId: trace.traceId };
+    if (pending) request.log.info(line, 'API request rejected');
+    else request.log.debug(line, 'API request rejected (folded)');
     if (pending) await pending;
     const challenge = bearerChallenge({
       resourceMetadataUrl: this.#options.resourceMetadataUrl,

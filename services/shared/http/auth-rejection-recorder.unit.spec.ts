@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../event-store/events.js';
+import { AuthRejectionRecorder, type FoldedRejections } from './auth-rejection-recorder.js';
+
+function recorder(burst: number, globalBurst = 1_000) {
+  const appended: AuditEvent[] = [];
+  const folded: FoldedRejections[] = [];
+  const errors: unknown[] = [];
+  const rejections = new AuthRejectionRecorder({
+    append: async (events) => {
+      appended.push(...(Array.isArray(events) ? events : [events]));
+      return [];
+    },
+    burst,
+    globalBurst,
+    windowMs: 60_000,
+    clock: () => new Date('2026-11-29T12:00:00.000Z'),
+    onError: (error) => errors.push(error),
+    onFolded: (summary) => folded.push(summary),
+  });
+  return { rejections, appended, folded, errors };
+}
+
+const rejection = (address: string, reasonCode: string) =>
+  ({
+    type: 'auth.rejected',
+    service: 'mcp-server',
+    instanceId: 'mcp-1',
+    actor: {},
+    request: { method: 'POST /mcp' },
+    decision: 'deny',
+    reasonCode,
+    source: { address },
+    data: { detail: 'bad token' },
+  }) as const;
+
+describe('AuthRejectionRecorder', () => {
+  it('writes the first rejections of a source and reason one by one, then counts the rest', async () => {
+    const { rejections, appended, folded } = recorder(2);
+    const answers = Array.from({ length: 5 }, () =>
+      rejections.record(rejection('10.0.0.1', 'ERR_TOKEN_EXPIRED')),
+    );
+    expect(answers.map((pending) => pending !== undefined)).toEqual([true, true, false, false, false]);
+    await Promise.all(answers);
+    expect(appended.map((event) => event.data)).toEqual([
+      { detail: 'bad token', count: 1 },
+      { detail: 'bad token', count: 1 },
+    ]);
+
+    await rejections.close();
+    expect(appended).toHaveLength(3);
+    expect(appended[2]).toMatchObject({
+      reasonCode: 'ERR_TOKEN_EXPIRED',
+      source: { address: '10.0.0.1' },
+      data: { count: 3, windowStartedAt: '2026-11-29T12:00:00.000Z' },
+    });
+    expect(folded).toEqual([
+      {
+        source: '10.0.0.1',
+        reasonCode: 'ERR_TOKEN_EXPIRED',
+        count: 3,
+        windowStartedAt: new Date('2026-11-29T12:00:00.000Z'),
+      },
+    ]);
+  });
+
+  it('keeps sources and reasons apart, caps individual events over all sources, and starts a new window', async () => {
+    const { rejections, appended, folded } = recorder(1, 2);
+    rejections.record(rejection('10.0.0.1', 'ERR_TOKEN_EXPIRED'));
+    rejections.record(rejection('10.0.0.1', 'ERR_TOKEN_MALFORMED'));
+    // The global burst (2) is spent: a third source is folded at once.
+    expect(rejections.record(rejection('10.0.0.2', 'ERR_TOKEN_EXPIRED'))).toBeUndefined();
+    await rejections.flush();
+    expect(appended.map((event) => (event.data as { count?: number }).count)).toEqual([1, 1, 1]);
+    expect(folded.map((summary) => [summary.source, summary.count])).toEqual([['10.0.0.2', 1]]);
+
+    // A new window: individual again, and nothing left to fold.
+    expect(rejections.record(rejection('10.0.0.2', 'ERR_TOKEN_EXPIRED'))).toBeDefined();
+    await rejections.close();
+    expect(folded).toHaveLength(1);
+  });
+});
