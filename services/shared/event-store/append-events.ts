@@ -70,10 +70,11 @@ export async function appendEvents(
 
 /** One array literal per column of {@link appendColumns}, its elements the events' cells. */
 function columnArrays(events: readonly PreparedEvent[]): string[] {
+  // join writes one flat string; `+=` would build a rope the driver then flattens to encode it.
+  const cells = new Array<string>(events.length);
   return appendColumns.map((_, column) => {
-    let literal = '{';
-    for (let i = 0; i < events.length; i++) literal += `${i > 0 ? ',' : ''}${events[i]!.cells[column]}`;
-    return `${literal}}`;
+    for (let i = 0; i < events.length; i++) cells[i] = events[i]!.cells[column]!;
+    return `{${cells.join(',')}}`;
   });
 }
 

@@ -130,6 +130,16 @@ describe('cell (an element of a PostgreSQL array literal)', () => {
     expect(cell('')).toBe('""');
     expect(cell('a,b {c}')).toBe('"a,b {c}"');
     expect(cell('say "hi" \\ ok')).toBe('"say \\"hi\\" \\\\ ok"');
+    expect(cell('only \\ here \\\\')).toBe('"only \\\\ here \\\\\\\\"');
+    expect(cell('{"a":"\\"x\\""}')).toBe('"{\\"a\\":\\"\\\\\\"x\\\\\\"\\"}"');
+  });
+  it('escapes exactly as a backslash before every quote and backslash', () => {
+    const alphabet = ['a', '"', '\\', ',', '{', ' ', 'é'];
+    for (let n = 0; n < 3_000; n++) {
+      let text = '';
+      for (let k = n; k > 0; k = Math.floor(k / alphabet.length)) text += alphabet[k % alphabet.length];
+      expect(cell(text)).toBe(`"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`);
+    }
   });
 });
 

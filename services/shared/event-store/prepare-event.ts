@@ -63,8 +63,9 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export function prepareEvent(event: AuditEvent, now: Date): PreparedEvent {
   if (!knownTypes.has(event.type)) throw new TypeError(`Unknown event type ${JSON.stringify(event.type)}`);
+  // A generated id needs no check; a supplied one must be a UUID.
   const eventId = event.eventId ?? uuidV7(now.getTime());
-  if (!uuidPattern.test(eventId))
+  if (event.eventId !== undefined && !uuidPattern.test(eventId))
     throw new TypeError(`eventId must be a UUID, got ${JSON.stringify(eventId)}`);
   const idempotencyKey = event.idempotencyKey ?? eventId;
   if (typeof idempotencyKey !== 'string' || idempotencyKey.length < 1 || idempotencyKey.length > 200) {
@@ -207,9 +208,6 @@ function jsonArray(values: readonly string[]): string {
   return `${out}]`;
 }
 
-const needsEscape = /["\\]/;
-const escapable = /["\\]/g;
-
 /**
  * {@link cell} of `value`, given its JSON text: when JSON escaped nothing (the text is the value
  * between two quotes), that text is already the cell.
@@ -226,7 +224,11 @@ function cellOf(value: string | null, json: string): string {
  */
 export function cell(value: string | null): string {
   if (value === null) return 'NULL';
-  return needsEscape.test(value) ? `"${value.replace(escapable, '\\$&')}"` : `"${value}"`;
+  // indexOf and replaceAll with plain strings: about half the cost of a regex test and a `$&`
+  // replacement, and every event's `data` (JSON, full of quotes) takes the escaping branch.
+  const backslash = value.indexOf('\\') !== -1;
+  if (!backslash && value.indexOf('"') === -1) return `"${value}"`;
+  return `"${(backslash ? value.replaceAll('\\', '\\\\') : value).replaceAll('"', '\\"')}"`;
 }
 
 /** The text of a one-dimensional `text[]` literal. */
