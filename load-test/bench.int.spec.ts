@@ -14,6 +14,8 @@ describe('npm run bench -- --quick', () => {
     expect(stdout).toMatch(/^\s+16\s+\d+\s+\d+\s+[\d.]+×/m);
     expect(stdout).toMatch(/^\s+64\s+\d+\s+\d+\s+[\d.]+×/m);
     expect(stdout).toMatch(/\d+ MiB\s+\d+ MiB/);
+    // One ratio per round (the quick run has one).
+    expect(stdout).toMatch(/measured [\d.]+×; round by round [\d.]+\)/);
     expect(stdout).toMatch(/producers:\s+\d+ events\/s, commit p50 [\d.]+ ms, p99 [\d.]+ ms/);
     expect(stdout).toMatch(/\(10 revocations, 0 not seen within 5 s\)/);
     expect(stdout).toMatch(/commit → refused by both: p50 [\d.]+ ms, p99 [\d.]+ ms/);

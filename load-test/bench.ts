@@ -88,6 +88,8 @@ interface ThroughputRow {
   readonly loadGeneratorCpuUs: Readonly<Record<'baseline' | 'project', number | undefined>>;
   readonly baselinePeakRssKib: number | undefined;
   readonly projectPeakRssKib: number | undefined;
+  /** Project over baseline req/s of each round, the two phases of a round run back to back. */
+  readonly roundRatios: readonly number[];
 }
 
 const toolCall = JSON.stringify({
@@ -241,6 +243,9 @@ async function main(): Promise<void> {
             baseline: perRequest('baseline', loadGeneratorMs),
             project: perRequest('project', loadGeneratorMs),
           },
+          roundRatios: results.project.map(
+            (round, i) => round.rps / Math.max(1e-9, results.baseline[i]!.rps),
+          ),
           baselinePeakRssKib: await baseline.peakRssKib(),
           projectPeakRssKib: await project.server.peakRssKib(),
         });
@@ -301,6 +306,7 @@ async function main(): Promise<void> {
           project: brief(row.project),
           ratio: round(row.project.rps / Math.max(1e-9, row.baseline.rps), 2),
           p99Ratio: round(row.project.latencyMs.p99 / Math.max(1e-9, row.baseline.latencyMs.p99), 2),
+          roundRatios: row.roundRatios.map((ratio) => round(ratio, 2)),
           baselineCpuUsPerRequest:
             row.baselineCpuUs === undefined ? undefined : Math.round(row.baselineCpuUs),
           projectCpuUsPerRequest: row.projectCpuUs === undefined ? undefined : Math.round(row.projectCpuUs),
@@ -388,6 +394,7 @@ interface ThroughputSummaryRow {
   readonly project: ReturnType<typeof brief>;
   readonly ratio: number;
   readonly p99Ratio: number;
+  readonly roundRatios: readonly number[];
   readonly baselineCpuUsPerRequest: number | undefined;
   readonly projectCpuUsPerRequest: number | undefined;
   readonly postgresCpuUsPerRequest: Readonly<Record<'baseline' | 'project', number | undefined>>;
@@ -456,7 +463,7 @@ function formatSummary(s: Summary): string {
     const at64 = s.throughput.find((row) => row.concurrency === 64);
     if (at64) {
       lines.push(
-        `  target at 64 clients: ratio ≥ 2.00× (measured ${at64.ratio.toFixed(2)}×), p99 ≤ 0.70× baseline (measured ${at64.p99Ratio.toFixed(2)}×), ` +
+        `  target at 64 clients: ratio ≥ 2.00× (measured ${at64.ratio.toFixed(2)}×; round by round ${at64.roundRatios.map((r) => r.toFixed(2)).join(', ')}), p99 ≤ 0.70× baseline (measured ${at64.p99Ratio.toFixed(2)}×), ` +
           `peak RSS ≤ baseline (${at64.projectPeakRssMib ?? '?'} vs ${at64.baselinePeakRssMib ?? '?'} MiB; peak over the whole run so far)`,
       );
       // What 2× would take at the CPU per request just measured: the server has one core of its own,
