@@ -87,13 +87,18 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     const refusal = checkTransportPreconditions(request.headers, request.body);
     if (refusal) return reply.code(refusal.status).send(refusal.body);
 
-    const filtered = filterTools(policy, caller.scopes, serverToolNames);
-    const { visible } = filtered;
+    // What tools/list shows and the SDK path registers; a lone tools/call answered below needs
+    // only its own decision, so the whole filter is made on first use.
+    let filtered: FilteredTools | undefined;
+    const filter = () => {
+      filtered ??= filterTools(policy, caller.scopes, serverToolNames);
+      return filtered;
+    };
     const allowedCalls = new Map<string, AllowedCall>();
     for (const message of inspected.messages) {
       if (message.method === 'tools/list') {
         await inSpan(spanNames.decide, { attributes: { [attr.mcpMethod]: 'tools/list' } }, () =>
-          recordList(caller, message, filtered),
+          recordList(caller, message, filter()),
         );
       } else if (message.method === 'tools/call') {
         const attributes = { [attr.mcpMethod]: 'tools/call', [attr.mcpToolName]: message.toolName ?? '' };
@@ -134,13 +139,15 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
       inspected.messages.length === 1 && !Array.isArray(request.body) ? inspected.messages[0] : undefined;
     const direct = only?.method === 'tools/call' ? allowedCalls.get(String(only.id)) : undefined;
     const directTool = direct
-      ? tools.find((tool) => tool.name === direct.toolName && visible.includes(tool.name))
+      ? // In allowedCalls only when its decision allowed it (authorizeCall).
+        tools.find((tool) => tool.name === direct.toolName)
       : undefined;
     if (only && direct && directTool) {
       const result = await executeAllowedCall(directTool, direct, recordCompleted);
       return reply.code(200).type('application/json').send({ result, jsonrpc: '2.0', id: only.id });
     }
 
+    const { visible } = filter();
     const server = buildMcpServer({
       serverInfo: { name: 'mcp-docs', version: deps.version },
       visibleTools: tools.filter((tool) => visible.includes(tool.name)),
