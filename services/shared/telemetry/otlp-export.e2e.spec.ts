@@ -235,8 +235,8 @@ describe('OTLP/HTTP export from a server started with register.ts', () => {
     const logged = stdoutLines
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((entry) => entry.msg === 'tool call completed');
-    expect(logged).toMatchObject({ trace_id: traceId });
+      .find((entry) => entry.msg === 'request completed' && entry.method === 'tools/call');
+    expect(logged).toMatchObject({ trace_id: traceId, status: 200 });
     expect(spanIds.has(String(logged?.span_id))).toBe(true);
 
     await vi.waitFor(() => expect([...exportedMetricNames]).toContain(metricNames.decisions), {

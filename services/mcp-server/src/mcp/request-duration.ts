@@ -1,14 +1,29 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordRequestDuration } from '../../../shared/telemetry/index.js';
 
-/** Records `mcp.server.request.duration` when the response has been sent, whatever the outcome. */
-export function measureDuration(request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * When the response to an MCP request has been sent, whatever the outcome: records
+ * `mcp.server.request.duration` and writes the request's one access line (`request completed`, info).
+ * fastify's own pair of lines per request is off (`disableRequestLogging`): at thousands of calls a
+ * second the service log repeats what the audit log already holds, and each line costs the server
+ * about 15 µs of CPU.
+ */
+export function observeRequest(request: FastifyRequest, reply: FastifyReply): void {
   const started = performance.now();
   reply.raw.once('finish', () => {
-    recordRequestDuration(
-      (performance.now() - started) / 1000,
-      metricMethod(request.body),
-      reply.raw.statusCode,
+    const seconds = (performance.now() - started) / 1000;
+    const method = metricMethod(request.body);
+    const status = reply.raw.statusCode;
+    recordRequestDuration(seconds, method, status);
+    request.log.info(
+      {
+        event: 'mcp.request',
+        method,
+        tool: method === 'tools/call' ? toolLabel(request) : undefined,
+        status,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+      },
+      'request completed',
     );
   });
 }
@@ -32,4 +47,10 @@ function metricMethod(body: unknown): string {
   const method = (first as { method?: unknown } | null | undefined)?.method;
   if (method === undefined) return 'unknown';
   return typeof method === 'string' && knownMethods.has(method) ? method : 'other';
+}
+
+/** The called tool's name as the caller sent it, cut to a sane length (it is caller input). */
+function toolLabel(request: FastifyRequest): string | undefined {
+  const name = (request.body as { params?: { name?: unknown } } | null | undefined)?.params?.name;
+  return typeof name === 'string' ? name.slice(0, 128) : undefined;
 }

@@ -19,7 +19,7 @@ import { executeAllowedCall, type RecordCompleted } from '../mcp/execute-allowed
 import type { InspectedMessage, InspectResult } from '../mcp/inspect-messages.js';
 import { inMcpRequestSpan } from '../mcp/mcp-request-span.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
-import { measureDuration } from '../mcp/request-duration.js';
+import { observeRequest } from '../mcp/request-duration.js';
 import { checkTransportPreconditions } from '../mcp/transport-preconditions.js';
 
 declare module 'fastify' {
@@ -51,7 +51,7 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     path,
     {
       onRequest: (request, reply) => {
-        measureDuration(request, reply);
+        observeRequest(request, reply);
         return authenticator.authenticate(request, reply);
       },
     },
@@ -126,7 +126,8 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
           ...(outcome.ok ? {} : { errorCode: 'ERR_TOOL_FAILED' }),
         },
       });
-      request.log.info(
+      // Debug: the request's access line and the audit event already say it.
+      request.log.debug(
         { event: 'tool.call.completed', tool: call.toolName, outcome: outcome.ok ? 'ok' : 'error' },
         'tool call completed',
       );
