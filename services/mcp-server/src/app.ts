@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { VerifyResult } from '../../shared/auth/index.js';
 import type { ErrorCode } from '../../shared/errors/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
@@ -48,8 +48,9 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     logger: deps.logger ?? false,
-    // One access line per MCP request instead (mcp/request-duration.ts).
-    disableRequestLogging: true,
+    // One access line per MCP request instead (mcp/request-duration.ts); errors are logged by the
+    // error handler (shared/http/error-handler.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     return503OnClosing: true,

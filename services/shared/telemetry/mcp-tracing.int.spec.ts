@@ -55,6 +55,19 @@ describe('tracing a tools/call', () => {
     const tree = spanTree(spans);
     // The request span continues the caller's span (W3C traceparent header).
     const root = tree.single('request');
+    // No span per fastify hook or for the handler (start-telemetry.ts): the services' own spans say
+    // what happens inside; the request and its six spans, no more.
+    expect(spans.map((span) => span.name).sort()).toEqual(
+      [
+        'request',
+        spanNames.verifyToken,
+        spanNames.mcpRequest,
+        spanNames.decide,
+        spanNames.auditAppend,
+        spanNames.toolExecute,
+        spanNames.auditAppend,
+      ].sort(),
+    );
     expect(root.span.parentSpanContext?.spanId).toBe(incoming.spanId);
     const verify = root.descendant(spanNames.verifyToken);
     expect(verify.span.attributes).toMatchObject({

@@ -78,6 +78,24 @@ export function startTelemetry(
   return { serviceName, shutdown: () => sdk.shutdown() };
 }
 
+/**
+ * `@fastify/otel` as the services use it: the `request` span only (it carries the route and, under
+ * `inject` or without the http instrumentation, continues the caller's `traceparent`), without a
+ * child span per lifecycle hook or for the handler. The services' own spans (`auth.verify_token`,
+ * `mcp.request`, …) say what happens inside; with hook spans a traced `tools/call` had 15 spans,
+ * and at 100 % sampling the server spent nearly three times the CPU per call that it does untraced.
+ */
+export function fastifyInstrumentation(
+  options: { ignorePaths?: (route: { url: string }) => boolean } = {},
+): Instrumentation {
+  return new FastifyOtelInstrumentation({
+    registerOnInitialization: true,
+    instrumentHooks: false,
+    instrumentHandler: false,
+    ...options,
+  }) as unknown as Instrumentation;
+}
+
 function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
@@ -85,11 +103,9 @@ function instrumentations(): Instrumentation[] {
       ignoreIncomingRequestHook: (request) => probePaths.has((request.url ?? '').split('?')[0] ?? ''),
     }),
     new UndiciInstrumentation(),
-    // A query outside any request (revocation feed poll, health probe) is not worth a trace of its own.
-    new PgInstrumentation({ requireParentSpan: true }),
-    new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      ignorePaths: (route) => probePaths.has(route.url.split('?')[0] ?? ''),
-    }) as unknown as Instrumentation,
+    // A query outside any request (revocation feed poll, health probe) is not worth a trace of its own;
+    // a pool checkout is not worth a span (the query span shows the wait).
+    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    fastifyInstrumentation({ ignorePaths: (route) => probePaths.has(route.url.split('?')[0] ?? '') }),
   ];
 }

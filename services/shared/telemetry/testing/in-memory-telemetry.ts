@@ -1,8 +1,7 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { type DataPoint, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { fastifyInstrumentation } from '../start-telemetry.js';
 
 /** Collects on demand only: tests read metrics with {@link InMemoryTelemetry.metricPoints}. */
 class OnDemandMetricReader extends MetricReader {
@@ -39,9 +38,7 @@ export function startInMemoryTelemetry(): InMemoryTelemetry {
     spanProcessors: [new SimpleSpanProcessor(exporter)],
     metricReaders: [reader],
     logRecordProcessors: [],
-    instrumentations: [
-      new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation,
-    ],
+    instrumentations: [fastifyInstrumentation()],
   });
   sdk.start();
   return {
