@@ -69,12 +69,12 @@ describe('tracing a tools/call', () => {
       ].sort(),
     );
     expect(root.span.parentSpanContext?.spanId).toBe(incoming.spanId);
-    const verify = root.descendant(spanNames.verifyToken);
+    const verify = root.child(spanNames.verifyToken);
     expect(verify.span.attributes).toMatchObject({
       [attr.authResult]: 'ok',
       [attr.enduserId]: 'traced@example.com',
     });
-    const request = root.descendant(spanNames.mcpRequest);
+    const request = root.child(spanNames.mcpRequest);
     expect(request.span.attributes[attr.mcpMethod]).toBe('tools/call');
     const decide = request.child(spanNames.decide);
     expect(decide.span.attributes).toMatchObject({
