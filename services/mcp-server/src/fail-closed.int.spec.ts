@@ -204,5 +204,7 @@ describe('unauthenticated floods', () => {
     expect(summaries).toEqual([
       expect.objectContaining({ level: 40, reason: 'ERR_TOKEN_MALFORMED', count: attempts - 5 }),
     ]);
+    // …and nothing else writes a line per refused request at info or above.
+    expect(lines.filter((line) => line.level >= 30)).toHaveLength(5 + 1);
   });
 });

@@ -3,7 +3,8 @@ import { recordRequestDuration } from '../../../shared/telemetry/index.js';
 
 /**
  * When the response to an MCP request has been sent, whatever the outcome: records
- * `mcp.server.request.duration` and writes the request's one access line (`request completed`, info).
+ * `mcp.server.request.duration` and writes the request's one access line (`request completed`; info
+ * once the caller is authenticated, debug before).
  * fastify's own pair of lines per request is off (`disableRequestLogging`): at thousands of calls a
  * second the service log repeats what the audit log already holds, and each line costs the server
  * about 15 µs of CPU.
@@ -15,7 +16,12 @@ export function observeRequest(request: FastifyRequest, reply: FastifyReply): vo
     const method = metricMethod(request.body);
     const status = reply.raw.statusCode;
     recordRequestDuration(seconds, method, status);
-    request.log.info(
+    // A request refused before it had a caller (no or bad token, a guard) is logged where it was
+    // refused, folded under a flood (AuthRejectionRecorder): its access line is debug, or a flood of
+    // bad tokens would write a line each.
+    const write = request.caller ? request.log.info : request.log.debug;
+    write.call(
+      request.log,
       {
         event: 'mcp.request',
         method,
