@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { VerifyResult } from '../../shared/auth/index.js';
 import type { ErrorCode } from '../../shared/errors/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
@@ -6,6 +6,7 @@ import {
   AuthRejectionRecorder,
   healthRoute,
   installErrorHandler,
+  quietRequestLogging,
   type ReadinessChecks,
 } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
@@ -50,7 +51,7 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     // One access line per MCP request instead (mcp/request-duration.ts); errors are logged by the
     // error handler (shared/http/error-handler.ts).
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: quietRequestLogging(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     return503OnClosing: true,

@@ -1,3 +1,4 @@
+export { installAccessLog, quietRequestLogging } from './access-log.js';
 export {
   AuthRejectionRecorder,
   type AuthRejectionRecorderOptions,

@@ -4,7 +4,13 @@ import type { Kysely } from 'kysely';
 import { createAccessTokenVerifier, localJwks, type SigningKeys } from '../../shared/auth/index.js';
 import type { DatabaseHandle, ReadonlyDatabase } from '../../shared/db/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
-import { AuthRejectionRecorder, healthRoute, installErrorHandler } from '../../shared/http/index.js';
+import {
+  AuthRejectionRecorder,
+  healthRoute,
+  installAccessLog,
+  installErrorHandler,
+  quietRequestLogging,
+} from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
 import { ApiAuthenticator } from './api-auth/api-authenticator.js';
 import { protectedApiMetadataRoute } from './api-auth/protected-api-metadata-route.js';
@@ -56,10 +62,12 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   const { config } = deps;
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: quietRequestLogging(),
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
   });
   installErrorHandler(app);
+  installAccessLog(app);
   await app.register(healthRoute, {
     // Policy, keys and configuration are loaded and validated before the server listens at all.
     checks: { database: () => deps.store.health().healthy },
