@@ -49,7 +49,7 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     logger: deps.logger ?? false,
-    // One access line per MCP request instead (mcp/request-duration.ts); errors are logged by the
+    // One access line per MCP request instead (mcp/observe-request.ts); errors are logged by the
     // error handler (shared/http/error-handler.ts).
     logController: quietRequestLogging(),
     bodyLimit: config.bodyLimitBytes,

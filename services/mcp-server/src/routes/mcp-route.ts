@@ -18,8 +18,8 @@ import { buildMcpServer } from '../mcp/build-mcp-server.js';
 import { executeAllowedCall, type RecordCompleted } from '../mcp/execute-allowed-call.js';
 import type { InspectedMessage, InspectResult } from '../mcp/inspect-messages.js';
 import { inMcpRequestSpan } from '../mcp/mcp-request-span.js';
+import { observeRequest } from '../mcp/observe-request.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
-import { observeRequest } from '../mcp/request-duration.js';
 import { checkTransportPreconditions } from '../mcp/transport-preconditions.js';
 
 declare module 'fastify' {
