@@ -5,6 +5,7 @@ import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js
 import {
   AuthRejectionRecorder,
   healthRoute,
+  installAccessLog,
   installErrorHandler,
   quietRequestLogging,
   type ReadinessChecks,
@@ -15,6 +16,7 @@ import { DecisionRecorder } from './audit/decision-recorder.js';
 import { Authenticator } from './auth/authenticate.js';
 import { resourceMetadataUrl } from './auth/resource-metadata-url.js';
 import type { McpServerConfig } from './config.js';
+import { mcpLogFields } from './mcp/request-duration.js';
 import { checkHostAndOrigin } from './routes/host-origin-guard.js';
 import { mcpRoute } from './routes/mcp-route.js';
 import { protectedResourceRoute } from './routes/protected-resource-route.js';
@@ -49,8 +51,8 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     logger: deps.logger ?? false,
-    // One access line per MCP request instead (mcp/observe-request.ts); errors are logged by the
-    // error handler (shared/http/error-handler.ts).
+    // One access line per request instead (installAccessLog below); errors are logged by the error
+    // handler (shared/http/error-handler.ts).
     logController: quietRequestLogging(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
@@ -106,6 +108,9 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandler(app);
+  // A request refused before it had a caller (no or bad token, a guard) is logged where it is
+  // refused, folded under a flood: its access line is debug.
+  installAccessLog(app, { fields: mcpLogFields, quiet: (request) => request.caller === undefined });
 
   await app.register(healthRoute, {
     checks: {

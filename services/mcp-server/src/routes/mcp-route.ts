@@ -18,8 +18,8 @@ import { buildMcpServer } from '../mcp/build-mcp-server.js';
 import { executeAllowedCall, type RecordCompleted } from '../mcp/execute-allowed-call.js';
 import type { InspectedMessage, InspectResult } from '../mcp/inspect-messages.js';
 import { inMcpRequestSpan } from '../mcp/mcp-request-span.js';
-import { observeRequest } from '../mcp/observe-request.js';
 import type { AllowedCall, CallerContext } from '../mcp/request-context.js';
+import { measureDuration } from '../mcp/request-duration.js';
 import { checkTransportPreconditions } from '../mcp/transport-preconditions.js';
 
 declare module 'fastify' {
@@ -51,7 +51,7 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     path,
     {
       onRequest: (request, reply) => {
-        observeRequest(request, reply);
+        measureDuration(request, reply);
         return authenticator.authenticate(request, reply);
       },
     },
