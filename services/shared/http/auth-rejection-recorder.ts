@@ -1,5 +1,6 @@
 import type { EventAppender } from '../event-store/api.js';
 import type { AuthRejected } from '../event-store/events.js';
+import { discardActiveRequestSpans } from '../telemetry/index.js';
 
 type Rejection = Omit<AuthRejected, 'data'> & { readonly data: { readonly detail?: string } };
 
@@ -58,7 +59,10 @@ export class AuthRejectionRecorder {
 
   /**
    * Records one rejection. Returns the commit promise when it is written individually (await it
-   * before answering), or `undefined` when it was folded into the window's count.
+   * before answering), or `undefined` when it was folded into the window's count. A folded rejection
+   * other than the window's sample is not traced either: the spans of its request are dropped before
+   * export (so call this inside the request, before its spans end), and a flood costs no more traces
+   * than it costs events.
    */
   record(rejection: Rejection): Promise<unknown> | undefined {
     const key = this.#keyFor(rejection);
@@ -73,7 +77,10 @@ export class AuthRejectionRecorder {
       return this.#options.append({ ...rejection, data: { ...rejection.data, count: 1 } });
     }
     bucket.folded += 1;
-    bucket.sample ??= rejection;
+    // The first folded rejection is the window's sample: the counted event carries its trace id, so
+    // its trace is kept. The others leave no trace, as they leave no event of their own.
+    if (bucket.sample) discardActiveRequestSpans();
+    else bucket.sample = rejection;
     return undefined;
   }
 

@@ -1,4 +1,5 @@
 export { instrumentationScope, metricNames, spanNames, telemetryAttributes } from './attributes.js';
+export { discardActiveRequestSpans } from './discard-spans.js';
 export {
   recordAuditCommit,
   recordDecision,

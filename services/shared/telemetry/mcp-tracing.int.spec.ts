@@ -184,6 +184,44 @@ describe('tracing a tools/call', () => {
     expect(rejected[0]?.spanId).toBe(verify.id);
   });
 
+  it('exports no spans for a refusal folded under a flood, beyond the window sample its summary names', async () => {
+    // A source of its own, so its rejections start a fresh (source, reason) bucket: 20 individual
+    // events per 10 s window (AUTH_REJECTION_BURST), then folded. 50 refusals span at most two windows.
+    const refusals = Array.from({ length: 50 }, () => newTraceparent());
+    for (const incoming of refusals) {
+      const response = await callTool('get_public_info', {
+        bearer: 'not-a-jwt',
+        traceparent: incoming.header,
+        remoteAddress: '10.66.0.1',
+      });
+      expect(response.statusCode).toBe(401);
+    }
+    // A traced request after them: once its spans are out, so are theirs (exported as they end).
+    const marker = newTraceparent();
+    await callTool('get_public_info', {
+      bearer: await token('after-flood@example.com', ['public:read']),
+      traceparent: marker.header,
+    });
+    expect(await telemetry.settledSpansOf(marker.traceId)).toHaveLength(7);
+
+    const individual: string[][] = [];
+    const folded: string[][] = [];
+    for (const { traceId } of refusals) {
+      const events = await mcp.audit.store.query({ type: 'auth.rejected', traceId });
+      const names = telemetry.spansOf(traceId).map((span) => span.name);
+      (events.length > 0 ? individual : folded).push(names.sort());
+    }
+    expect(individual.length).toBeGreaterThanOrEqual(20);
+    for (const names of individual) expect(names).toEqual(['auth.verify_token', 'request']);
+    // Each window keeps its first folded refusal (the sample its counted event carries); the rest
+    // are not exported at all.
+    const sampled = folded.filter((names) => names.length > 0);
+    expect(sampled.length).toBeGreaterThanOrEqual(1);
+    expect(sampled.length).toBeLessThanOrEqual(2);
+    for (const names of sampled) expect(names).toEqual(['auth.verify_token', 'request']);
+    expect(folded.length - sampled.length).toBeGreaterThanOrEqual(50 - 2 * 21);
+  });
+
   it('puts the trace and span id on the log lines of a traced request', async () => {
     const incoming = newTraceparent();
     await callTool('get_public_info', {

@@ -125,6 +125,8 @@ beforeAll(async () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_BSP_SCHEDULE_DELAY: '100',
         OTEL_METRIC_EXPORT_INTERVAL: '300',
+        // Folding starts after 3 individual rejections per source and reason (10 s windows).
+        AUTH_REJECTION_BURST: '3',
       },
     },
   );
@@ -160,37 +162,44 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
+function tokenFor(subject: string): Promise<string> {
+  return signAccessToken(
+    {
+      subject,
+      scopes: ['public:read'],
+      clientId: 'e2e',
+      audience: mcpUrl,
+      issuer: 'http://127.0.0.1:8081',
+      ttlSeconds: 300,
+      policyVersion: '2',
+    },
+    keys.current,
+  );
+}
+
+function callTool(bearer: string, traceparent: string): Promise<Response> {
+  return fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      traceparent,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'get_public_info', arguments: {} },
+    }),
+  });
+}
+
 describe('OTLP/HTTP export from a server started with register.ts', () => {
   it('exports the spans of a traced tools/call, in the caller trace that the audit event and log carry', async () => {
     const traceId = randomBytes(16).toString('hex');
     const parentSpanId = randomBytes(8).toString('hex');
-    const token = await signAccessToken(
-      {
-        subject: 'otlp@example.com',
-        scopes: ['public:read'],
-        clientId: 'e2e',
-        audience: mcpUrl,
-        issuer: 'http://127.0.0.1:8081',
-        ttlSeconds: 300,
-        policyVersion: '2',
-      },
-      keys.current,
-    );
-    const response = await fetch(mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        traceparent: `00-${traceId}-${parentSpanId}-01`,
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'get_public_info', arguments: {} },
-      }),
-    });
+    const response = await callTool(await tokenFor('otlp@example.com'), `00-${traceId}-${parentSpanId}-01`);
     expect(response.status).toBe(200);
     await response.text();
 
@@ -244,5 +253,57 @@ describe('OTLP/HTTP export from a server started with register.ts', () => {
       interval: 100,
     });
     expect([...exportedMetricNames]).toContain(metricNames.auditCommitDuration);
+  });
+
+  it('exports no spans for bad-token refusals folded under a flood, but for the window sample', async () => {
+    const refusals = Array.from({ length: 12 }, () => randomBytes(16).toString('hex'));
+    for (const traceId of refusals) {
+      const response = await callTool('not-a-jwt', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+      expect(response.status).toBe(401);
+      await response.text();
+    }
+    // Spans are exported in the order they end: once this later request's spans are out, so are theirs.
+    const marker = randomBytes(16).toString('hex');
+    const response = await callTool(
+      await tokenFor('after-flood@example.com'),
+      `00-${marker}-${'1'.repeat(16)}-01`,
+    );
+    expect(response.status).toBe(200);
+    await response.text();
+    await vi.waitFor(
+      () =>
+        expect(
+          exportedSpans.some(({ span }) => span.traceId === marker && span.kind === spanKindServer),
+        ).toBe(true),
+      { timeout: 20_000, interval: 100 },
+    );
+
+    const handle = await database.open(null);
+    const recorded = new Set(
+      (
+        await handle.execute<{ trace_id: string }>(
+          `SELECT trace_id FROM audit_events WHERE event_type = 'auth.rejected' AND trace_id = ANY($1)`,
+          [refusals],
+        )
+      ).map((row) => row.trace_id),
+    );
+    const spanCount = (traceId: string) =>
+      exportedSpans.filter(({ span }) => span.traceId === traceId).length;
+    const individual = refusals.filter((traceId) => recorded.has(traceId));
+    const folded = refusals.filter((traceId) => !recorded.has(traceId));
+    // The http server span, fastify's request span, auth.verify_token (and the INSERT of the event,
+    // when its batch was flushed from this request).
+    for (const traceId of individual) {
+      const names = exportedSpans.filter(({ span }) => span.traceId === traceId).map(({ span }) => span.name);
+      expect(names).toEqual(expect.arrayContaining(['request', spanNames.verifyToken]));
+      expect(names.filter((name) => !name.startsWith('pg.'))).toHaveLength(3);
+    }
+    // 3 individual events per window, then the window's sample (traced), then nothing: at most two
+    // windows in this test.
+    expect(individual.length).toBeLessThanOrEqual(6);
+    const sampled = folded.filter((traceId) => spanCount(traceId) > 0);
+    expect(sampled.length).toBeGreaterThanOrEqual(1);
+    expect(sampled.length).toBeLessThanOrEqual(2);
+    expect(folded.length - sampled.length).toBeGreaterThanOrEqual(12 - 2 * 4);
   });
 });

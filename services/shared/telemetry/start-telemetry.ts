@@ -7,6 +7,12 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+// The function NodeSDK itself uses to build the span processors from OTEL_TRACES_EXPORTER,
+// OTEL_EXPORTER_OTLP_* and OTEL_BSP_*: not part of the package's index, so reached by its path (the
+// version is pinned; start-telemetry.unit.spec.ts fails if it moves).
+import { getSpanProcessorsFromEnv } from '@opentelemetry/sdk-node/build/src/utils.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { DiscardingSpanProcessor } from './discard-spans.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -70,12 +76,22 @@ export function startTelemetry(
   );
   const sdk = new NodeSDK({
     resource,
+    spanProcessors: spanProcessorsFromEnv(),
     instrumentations: instrumentations(),
     // Logs stay on stdout (pino, with trace_id and span_id); only an explicit choice exports them.
     ...((env.OTEL_LOGS_EXPORTER ?? '').trim() === '' ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
   return { serviceName, shutdown: () => sdk.shutdown() };
+}
+
+/**
+ * The span processors NodeSDK would build from `OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_*` and
+ * `OTEL_BSP_*` (read from `process.env`, as the rest of the SDK does), each behind the filter that
+ * drops the spans of a request refused under a flood (discard-spans.ts). None for `none`.
+ */
+export function spanProcessorsFromEnv(): SpanProcessor[] {
+  return getSpanProcessorsFromEnv(undefined).map((inner) => new DiscardingSpanProcessor(inner));
 }
 
 /**

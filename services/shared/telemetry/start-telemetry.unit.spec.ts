@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { defaultServiceName, startTelemetry, telemetryConfigured } from './start-telemetry.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DiscardingSpanProcessor } from './discard-spans.js';
+import {
+  defaultServiceName,
+  spanProcessorsFromEnv,
+  startTelemetry,
+  telemetryConfigured,
+} from './start-telemetry.js';
 
 describe('telemetryConfigured', () => {
   it('is off without any OTEL_* exporter setting, so local runs and tests export nothing', () => {
@@ -30,5 +36,22 @@ describe('defaultServiceName', () => {
     expect(defaultServiceName('services/token-service/src/server.ts')).toBe('token-service');
     expect(defaultServiceName('/app/services/start.ts')).toBe('mcp-authz-platform');
     expect(defaultServiceName(undefined)).toBe('mcp-authz-platform');
+  });
+});
+
+describe('spanProcessorsFromEnv', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('builds what OTEL_TRACES_EXPORTER asks for, each behind the discarding filter', async () => {
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'console');
+    const [processor, ...rest] = spanProcessorsFromEnv();
+    expect(rest).toEqual([]);
+    expect(processor).toBeInstanceOf(DiscardingSpanProcessor);
+    await processor?.shutdown();
+  });
+
+  it('builds nothing for OTEL_TRACES_EXPORTER=none, so no tracer provider is registered', () => {
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'none');
+    expect(spanProcessorsFromEnv()).toEqual([]);
   });
 });

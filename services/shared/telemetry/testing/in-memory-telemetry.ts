@@ -1,6 +1,7 @@
 import { type DataPoint, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { DiscardingSpanProcessor } from '../discard-spans.js';
 import { fastifyInstrumentation } from '../start-telemetry.js';
 
 /** Collects on demand only: tests read metrics with {@link InMemoryTelemetry.metricPoints}. */
@@ -26,7 +27,8 @@ export interface InMemoryTelemetry {
 
 /**
  * Starts the OpenTelemetry SDK in the test process the way `register.ts` does in a server (context
- * manager, W3C propagation, the `@fastify/otel` plugin on every fastify instance), but exporting spans
+ * manager, W3C propagation, the `@fastify/otel` plugin on every fastify instance, the span filter of
+ * discard-spans.ts), but exporting spans
  * to memory, synchronously, and metrics to a reader the test collects. No environment is read for
  * exporters. Start it before building the app under test.
  */
@@ -35,7 +37,8 @@ export function startInMemoryTelemetry(): InMemoryTelemetry {
   const reader = new OnDemandMetricReader();
   const sdk = new NodeSDK({
     autoDetectResources: false,
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    // Behind the filter start-telemetry.ts puts in front of every exporter.
+    spanProcessors: [new DiscardingSpanProcessor(new SimpleSpanProcessor(exporter))],
     metricReaders: [reader],
     logRecordProcessors: [],
     instrumentations: [fastifyInstrumentation()],

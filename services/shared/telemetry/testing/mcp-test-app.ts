@@ -24,10 +24,13 @@ export interface McpTestApp {
   readonly app: FastifyInstance;
   readonly audit: AuditStore;
   token(subject: string, scopes: string[]): Promise<string>;
-  /** POSTs one `tools/call` (id 7) with an optional `traceparent` header and `params._meta`. */
+  /**
+   * POSTs one `tools/call` (id 7) with an optional `traceparent` header and `params._meta`, from
+   * `remoteAddress` (default 127.0.0.1).
+   */
   callTool(
     name: string,
-    options: { bearer: string; traceparent?: string; meta?: Record<string, string> },
+    options: { bearer: string; traceparent?: string; meta?: Record<string, string>; remoteAddress?: string },
   ): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
@@ -94,6 +97,7 @@ export async function startMcpTestApp(options: { logStream?: Writable } = {}): P
       app.inject({
         method: 'POST',
         url: '/mcp',
+        ...(call.remoteAddress ? { remoteAddress: call.remoteAddress } : {}),
         headers: {
           host: '127.0.0.1:8080',
           authorization: `Bearer ${call.bearer}`,

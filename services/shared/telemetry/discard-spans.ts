@@ -1,0 +1,93 @@
+import { type Context, trace } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** The spans of one request in this process: those under one local root span. */
+interface RequestSpans {
+  discarded: boolean;
+}
+
+const processors = new Set<DiscardingSpanProcessor>();
+
+/**
+ * Wraps the SDK's export processor so that the spans of a request can be dropped before export, all
+ * of them, once something inside it calls {@link discardActiveRequestSpans}. The request is the local
+ * root span (no parent, or a remote one: the caller's `traceparent`) and everything started under it
+ * in this process; the other requests of the same trace id (a caller may send one `traceparent` many
+ * times) are not touched.
+ *
+ * Why: a refusal folded under an unauthenticated flood leaves no audit event and no info log line of
+ * its own (`AuthRejectionRecorder`); without this it would still cost each sampled request three
+ * exported spans, thousands a second, and a caller's `traceparent` with the sampled flag decides
+ * whether it is sampled.
+ */
+export class DiscardingSpanProcessor implements SpanProcessor {
+  readonly #inner: SpanProcessor;
+  readonly #maxLiveSpans: number;
+  /** Every live span by span id, to the request it belongs to. */
+  readonly #requestOf = new Map<string, RequestSpans>();
+
+  /**
+   * @param maxLiveSpans spans tracked at once; beyond it (spans that never end: a leak elsewhere) new
+   *   ones are not tracked, so they are exported whatever happens to their request.
+   */
+  constructor(inner: SpanProcessor, options: { maxLiveSpans?: number } = {}) {
+    this.#inner = inner;
+    this.#maxLiveSpans = options.maxLiveSpans ?? 100_000;
+    processors.add(this);
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    const parent = span.parentSpanContext;
+    const request = (parent && !parent.isRemote && this.#requestOf.get(parent.spanId)) || {
+      discarded: false,
+    };
+    if (this.#requestOf.size < this.#maxLiveSpans) this.#requestOf.set(span.spanContext().spanId, request);
+    this.#inner.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const spanId = span.spanContext().spanId;
+    const request = this.#requestOf.get(spanId);
+    if (request) {
+      this.#requestOf.delete(spanId);
+      if (request.discarded) return;
+    }
+    this.#inner.onEnd(span);
+  }
+
+  /** Drops the live and future spans of the request `spanId` belongs to. False when it is not live. */
+  discard(spanId: string): boolean {
+    const request = this.#requestOf.get(spanId);
+    if (!request) return false;
+    request.discarded = true;
+    return true;
+  }
+
+  /** Spans currently tracked (tests). */
+  get liveSpans(): number {
+    return this.#requestOf.size;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    processors.delete(this);
+    this.#requestOf.clear();
+    return this.#inner.shutdown();
+  }
+}
+
+/**
+ * Drops every span of the current request (see {@link DiscardingSpanProcessor}): those already
+ * ended are not affected, so call it before the request's spans end. Does nothing when no span is
+ * recording (tracing off, or the request not sampled).
+ */
+export function discardActiveRequestSpans(): void {
+  if (processors.size === 0) return;
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return;
+  const { spanId } = span.spanContext();
+  for (const processor of processors) processor.discard(spanId);
+}
