@@ -2,13 +2,14 @@ import type { EventAppender } from '../event-store/api.js';
 import type { AuthRejected } from '../event-store/events.js';
 import { discardActiveRequestSpans } from '../telemetry/index.js';
 
-type Rejection = Omit<AuthRejected, 'data'> & { readonly data: { readonly detail?: string } };
+/** An `auth.rejected` event as a service reports it; the recorder adds its `count`. */
+export type AuthRejection = Omit<AuthRejected, 'data'> & { readonly data: { readonly detail?: string } };
 
 interface Bucket {
   individual: number;
   folded: number;
   windowStartedAt: Date;
-  sample: Rejection | undefined;
+  sample: AuthRejection | undefined;
 }
 
 export interface AuthRejectionRecorderOptions {
@@ -64,7 +65,7 @@ export class AuthRejectionRecorder {
    * export (so call this inside the request, before its spans end), and a flood costs no more traces
    * than it costs events.
    */
-  record(rejection: Rejection): Promise<unknown> | undefined {
+  record(rejection: AuthRejection): Promise<unknown> | undefined {
     const key = this.#keyFor(rejection);
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -118,7 +119,7 @@ export class AuthRejectionRecorder {
     await this.flush();
   }
 
-  #keyFor(rejection: Rejection): string {
+  #keyFor(rejection: AuthRejection): string {
     const key = `${rejection.source?.address ?? '?'}|${rejection.reasonCode ?? '?'}`;
     if (this.#buckets.has(key) || this.#buckets.size < (this.#options.maxKeys ?? 10_000)) return key;
     return `*|${rejection.reasonCode ?? '?'}`;

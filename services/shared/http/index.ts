@@ -1,5 +1,6 @@
 export { installAccessLog, quietRequestLogging } from './access-log.js';
 export {
+  type AuthRejection,
   AuthRejectionRecorder,
   type AuthRejectionRecorderOptions,
   type FoldedRejections,

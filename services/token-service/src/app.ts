@@ -74,8 +74,7 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   });
   await app.register(jwksRoute, { keys: deps.keys });
 
-  // The token service's own APIs (audit, revocation) take tokens issued for this service as the
-  // audience, never tokens for the MCP server (RFC 8707: no token passthrough).
+  // Refusals of the APIs below and of the OAuth endpoints, folded under a flood.
   const rejections = new AuthRejectionRecorder({
     append: deps.store.append,
     burst: 20,
@@ -89,6 +88,8 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
       ),
   });
   app.addHook('onClose', async () => rejections.close());
+  // The token service's own APIs (audit, revocation) take tokens issued for this service as the
+  // audience, never tokens for the MCP server (RFC 8707: no token passthrough).
   const apiAuth = new ApiAuthenticator({
     verify: createAccessTokenVerifier({
       keys: localJwks(deps.keys.publicJwks()),
@@ -144,6 +145,7 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     keys: deps.keys,
     policy: deps.policy,
     append: deps.store.append,
+    rejections,
     accounts,
     state: oauthState,
     cookieSecret,

@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { scopes as contractScopes, type SigningKeys } from '../../../shared/auth/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
+import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
 import { type Policy, scopesForIdentity } from '../../../shared/policy/index.js';
 import type { TokenServiceConfig } from '../config.js';
 import type { AccountStore } from './account-store.js';
@@ -30,6 +31,8 @@ export interface AuthorizationServerOptions {
   readonly keys: SigningKeys;
   readonly policy: Policy;
   readonly append: EventAppender['append'];
+  /** Records refused OAuth requests (`auth.rejected`), folded under a flood like the APIs' refusals. */
+  readonly rejections: AuthRejectionRecorder;
   readonly accounts: AccountStore;
   /** Shared OAuth state in Postgres (clients, grants, sessions, codes, refresh tokens, token families). */
   readonly state: PostgresAdapterStore;
@@ -237,6 +240,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   });
   installOAuthAudit(provider, {
     append: options.append,
+    rejections: options.rejections,
     instanceId: config.instanceId,
     policy: () => policy.ref,
     families: store,

@@ -4,6 +4,7 @@ import type { JsonWebKeySet } from '../../../shared/auth/index.js';
 import { AppError } from '../../../shared/errors/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { AuditEvent, PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import type { AuthRejection, AuthRejectionRecorder } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import { oauthErrorCode } from './oauth-error-code.js';
 import type { PostgresAdapterStore } from './postgres-adapter.js';
@@ -18,6 +19,12 @@ interface RequestAudit {
 
 export interface OAuthAuditOptions {
   readonly append: EventAppender['append'];
+  /**
+   * Refused requests go through it: the first ones from a source are events of their own, a flood
+   * is counted in one event per window (a bad code or client secret sent in a loop cannot grow the
+   * log without bound).
+   */
+  readonly rejections: Pick<AuthRejectionRecorder, 'record'>;
   readonly instanceId: string;
   readonly policy: () => PolicyRef;
   readonly families: Pick<PostgresAdapterStore, 'addFamilyMember' | 'takeFamily' | 'forgetFamilyMember'>;
@@ -70,11 +77,14 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
       ...(await issuedEvents(oidcCtx, audit)),
       ...(await revokedFamilyEvents(oidcCtx, audit)),
       ...(await revokedAccessTokenEvents(oidcCtx, audit)),
-      ...rejectedEvents(oidcCtx, audit),
     ];
-    if (events.length === 0) return;
+    // Durable before the response, like the events above, unless folded into the window's count.
+    const rejections = rejectedEvents(oidcCtx, audit).map((rejection) =>
+      options.rejections.record(rejection),
+    );
+    if (events.length === 0 && rejections.every((pending) => pending === undefined)) return;
     try {
-      await options.append(events);
+      await Promise.all([events.length > 0 ? options.append(events) : undefined, ...rejections]);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
       ctx.status = 503;
@@ -181,7 +191,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     }
   }
 
-  function rejectedEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): AuditEvent[] {
+  function rejectedEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): AuthRejection[] {
     return audit.errors.map((error) => ({
       ...envelope(audit),
       type: 'auth.rejected',
@@ -189,7 +199,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
       request: { method: `${ctx.method} ${ctx.path}` },
       decision: 'deny',
       reasonCode: oauthErrorCode(error.error),
-      data: { detail: [error.error, error.description, error.detail].filter(Boolean).join(': '), count: 1 },
+      data: { detail: [error.error, error.description, error.detail].filter(Boolean).join(': ') },
     }));
   }
 }
