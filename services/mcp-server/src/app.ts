@@ -3,12 +3,12 @@ import type { VerifyResult } from '../../shared/auth/index.js';
 import type { ErrorCode } from '../../shared/errors/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
 import {
-  AuthRejectionRecorder,
   healthRoute,
   installAccessLog,
   installErrorHandler,
   quietRequestLogging,
   type ReadinessChecks,
+  RefusalRecorder,
 } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
 import { requestTrace } from '../../shared/telemetry/index.js';
@@ -59,16 +59,16 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   const metadataUrl = resourceMetadataUrl(config.resourceUrl);
-  const rejections = new AuthRejectionRecorder({
+  const rejections = new RefusalRecorder({
     append: deps.store.append,
     burst: config.authRejectionBurst,
     globalBurst: config.authRejectionBurst * 50,
     windowMs: 10_000,
     onError: (error) => app.log.error({ err: error }, 'could not record folded auth rejections'),
-    onFolded: ({ source, reasonCode, count }) =>
+    onFolded: ({ type, source, reasonCode, count }) =>
       app.log.warn(
-        { event: 'auth.rejected.folded', source, reason: reasonCode, count },
-        'rejections beyond the burst, counted in one audit event',
+        { event: `${type}.folded`, source, reason: reasonCode, count },
+        'refusals beyond the burst, counted in one audit event',
       ),
   });
   app.addHook('onClose', async () => rejections.close());

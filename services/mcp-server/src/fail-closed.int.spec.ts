@@ -200,7 +200,7 @@ describe('unauthenticated floods', () => {
     expect(events.reduce((sum, event) => sum + Number(event.data.count), 0)).toBe(attempts);
     // The log, too, stays bounded: a line for each individual event, one summary for the rest.
     expect(lines.filter((line) => line.msg === 'request rejected')).toHaveLength(5);
-    const summaries = lines.filter((line) => line.msg.startsWith('rejections beyond the burst'));
+    const summaries = lines.filter((line) => line.msg.startsWith('refusals beyond the burst'));
     expect(summaries).toEqual([
       expect.objectContaining({ level: 40, reason: 'ERR_TOKEN_MALFORMED', count: attempts - 5 }),
     ]);

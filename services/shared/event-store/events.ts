@@ -92,7 +92,17 @@ export type TokenRevoked = Ev<
   { revokedTokenId?: string; revokedSubject?: string; revokedBefore?: string; reason: string }
 >;
 export type LoginSucceeded = Ev<'login.succeeded', { issuer: string; email?: string }>;
-export type LoginFailed = Ev<'login.failed', { issuer?: string; email?: string; detail?: string }>;
+export type LoginFailed = Ev<
+  'login.failed',
+  {
+    issuer?: string;
+    email?: string;
+    detail?: string;
+    /** Failures of the same kind from the same source folded into this event (flood control). */
+    count?: number;
+    windowStartedAt?: string;
+  }
+>;
 export type AuthRejected = Ev<
   'auth.rejected',
   {

@@ -15,7 +15,7 @@ export interface AccessLogOptions {
   readonly fields?: (request: FastifyRequest) => Record<string, unknown>;
   /**
    * Requests whose line is debug, not info. Default: a 401, whose refusal is logged (and folded
-   * under a flood) where it is made, by `AuthRejectionRecorder`.
+   * under a flood) where it is made, by `RefusalRecorder`.
    */
   readonly quiet?: (request: FastifyRequest, reply: FastifyReply) => boolean;
 }

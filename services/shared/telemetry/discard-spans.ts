@@ -16,7 +16,7 @@ const processors = new Set<DiscardingSpanProcessor>();
  * times) are not touched.
  *
  * Why: a refusal folded under an unauthenticated flood leaves no audit event and no info log line of
- * its own (`AuthRejectionRecorder`); without this it would still cost each sampled request three
+ * its own (`RefusalRecorder`); without this it would still cost each sampled request three
  * exported spans, thousands a second, and a caller's `traceparent` with the sampled flag decides
  * whether it is sampled.
  */

@@ -5,11 +5,11 @@ import { createAccessTokenVerifier, localJwks, type SigningKeys } from '../../sh
 import type { DatabaseHandle, ReadonlyDatabase } from '../../shared/db/index.js';
 import type { EventAppender, StoreHealth } from '../../shared/event-store/api.js';
 import {
-  AuthRejectionRecorder,
   healthRoute,
   installAccessLog,
   installErrorHandler,
   quietRequestLogging,
+  RefusalRecorder,
 } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
 import { ApiAuthenticator } from './api-auth/api-authenticator.js';
@@ -74,17 +74,17 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   });
   await app.register(jwksRoute, { keys: deps.keys });
 
-  // Refusals of the APIs below and of the OAuth endpoints, folded under a flood.
-  const rejections = new AuthRejectionRecorder({
+  // Refusals of the APIs below, of the OAuth endpoints and of sign-ins, folded under a flood.
+  const rejections = new RefusalRecorder({
     append: deps.store.append,
     burst: 20,
     globalBurst: 1000,
     windowMs: 10_000,
     onError: (error) => app.log.error({ err: error }, 'could not record folded auth rejections'),
-    onFolded: ({ source, reasonCode, count }) =>
+    onFolded: ({ type, source, reasonCode, count }) =>
       app.log.warn(
-        { event: 'auth.rejected.folded', source, reason: reasonCode, count },
-        'rejections beyond the burst, counted in one audit event',
+        { event: `${type}.folded`, source, reason: reasonCode, count },
+        'refusals beyond the burst, counted in one audit event',
       ),
   });
   app.addHook('onClose', async () => rejections.close());
@@ -156,6 +156,7 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     codec: new LoginTransactionCodec(cookieSecret),
     policy: deps.policy,
     append: deps.store.append,
+    refusals: rejections,
     instanceId: config.instanceId,
     issuerUrl: config.issuerUrl,
     upstreamHostedDomain: config.upstream.hostedDomain,

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken, type VerifyResult } from '../../../shared/auth/index.js';
 import { AppError, type ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
-import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
+import type { RefusalRecorder } from '../../../shared/http/index.js';
 import { bearerChallenge, sendChallenge } from '../../../shared/http/index.js';
 import {
   annotateActiveSpan,
@@ -26,7 +26,7 @@ export interface AuthenticatorOptions {
   /** False when revocations may be missing (stale feed): every request is then refused (fail closed). */
   readonly revocationsFresh?: () => boolean;
   readonly policy: () => PolicyRef;
-  readonly rejections: AuthRejectionRecorder;
+  readonly rejections: RefusalRecorder;
   readonly resourceMetadataUrl: string;
   readonly instanceId: string;
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken, type Scope, type VerifyResult } from '../../../shared/auth/index.js';
 import type { ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
-import { type AuthRejectionRecorder, bearerChallenge, sendChallenge } from '../../../shared/http/index.js';
+import { bearerChallenge, type RefusalRecorder, sendChallenge } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 
 /** Who called a token-service API, once their token has been verified. */
@@ -24,7 +24,7 @@ declare module 'fastify' {
 export interface ApiAuthenticatorOptions {
   /** Verifies tokens whose audience is this token service (never the MCP server's: no passthrough). */
   readonly verify: (token: string) => Promise<VerifyResult>;
-  readonly rejections: AuthRejectionRecorder;
+  readonly rejections: RefusalRecorder;
   readonly policy: PolicyRef;
   readonly instanceId: string;
   /** Metadata URL for challenges (RFC 9728 style), naming where to get a token for this API. */

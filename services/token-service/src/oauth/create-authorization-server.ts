@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { scopes as contractScopes, type SigningKeys } from '../../../shared/auth/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
-import type { AuthRejectionRecorder } from '../../../shared/http/index.js';
+import type { RefusalRecorder } from '../../../shared/http/index.js';
 import { type Policy, scopesForIdentity } from '../../../shared/policy/index.js';
 import type { TokenServiceConfig } from '../config.js';
 import type { AccountStore } from './account-store.js';
@@ -32,7 +32,7 @@ export interface AuthorizationServerOptions {
   readonly policy: Policy;
   readonly append: EventAppender['append'];
   /** Records refused OAuth requests (`auth.rejected`), folded under a flood like the APIs' refusals. */
-  readonly rejections: AuthRejectionRecorder;
+  readonly rejections: RefusalRecorder;
   readonly accounts: AccountStore;
   /** Shared OAuth state in Postgres (clients, grants, sessions, codes, refresh tokens, token families). */
   readonly state: PostgresAdapterStore;

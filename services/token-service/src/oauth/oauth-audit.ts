@@ -4,7 +4,7 @@ import type { JsonWebKeySet } from '../../../shared/auth/index.js';
 import { AppError } from '../../../shared/errors/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { AuditEvent, PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
-import type { AuthRejection, AuthRejectionRecorder } from '../../../shared/http/index.js';
+import type { AuthRejection, RefusalRecorder } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import { oauthErrorCode } from './oauth-error-code.js';
 import type { PostgresAdapterStore } from './postgres-adapter.js';
@@ -24,7 +24,7 @@ export interface OAuthAuditOptions {
    * is counted in one event per window (a bad code or client secret sent in a loop cannot grow the
    * log without bound).
    */
-  readonly rejections: Pick<AuthRejectionRecorder, 'record'>;
+  readonly rejections: Pick<RefusalRecorder, 'record'>;
   readonly instanceId: string;
   readonly policy: () => PolicyRef;
   readonly families: Pick<PostgresAdapterStore, 'addFamilyMember' | 'takeFamily' | 'forgetFamilyMember'>;

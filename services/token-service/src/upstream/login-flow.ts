@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../../../shared/errors/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import type { RefusalRecorder } from '../../../shared/http/index.js';
 import { type Identity, type Policy, scopesForIdentity } from '../../../shared/policy/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import { readCookie, serializeCookie } from './cookies.js';
@@ -48,6 +49,12 @@ export interface LoginFlowOptions {
   readonly codec: LoginTransactionCodec;
   readonly policy: Policy;
   readonly append: EventAppender['append'];
+  /**
+   * Records `login.failed`: the first failures of a kind from a source are events of their own, a
+   * flood (a callback URL requested in a loop without a sign-in behind it) is counted in one event
+   * per window.
+   */
+  readonly refusals: Pick<RefusalRecorder, 'record'>;
   readonly instanceId: string;
   /** The token service's public URL; callbacks are built from it, never from the Host header. */
   readonly issuerUrl: string;
@@ -205,8 +212,8 @@ export class LoginFlow {
       subject?: string | undefined;
     },
     clientId: string | undefined,
-  ): Promise<unknown> {
-    return this.#options.append({
+  ): Promise<unknown> | undefined {
+    return this.#options.refusals.record({
       type: 'login.failed',
       service: 'token-service',
       instanceId: this.#options.instanceId,

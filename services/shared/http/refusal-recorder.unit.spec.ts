@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../event-store/events.js';
-import { AuthRejectionRecorder, type FoldedRejections } from './auth-rejection-recorder.js';
+import { type FoldedRefusals, RefusalRecorder } from './refusal-recorder.js';
 
 function recorder(burst: number, globalBurst = 1_000) {
   const appended: AuditEvent[] = [];
-  const folded: FoldedRejections[] = [];
+  const folded: FoldedRefusals[] = [];
   const errors: unknown[] = [];
-  const rejections = new AuthRejectionRecorder({
+  const rejections = new RefusalRecorder({
     append: async (events) => {
       appended.push(...(Array.isArray(events) ? events : [events]));
       return [];
@@ -34,7 +34,7 @@ const rejection = (address: string, reasonCode: string) =>
     data: { detail: 'bad token' },
   }) as const;
 
-describe('AuthRejectionRecorder', () => {
+describe('RefusalRecorder', () => {
   it('writes the first rejections of a source and reason one by one, then counts the rest', async () => {
     const { rejections, appended, folded } = recorder(2);
     const answers = Array.from({ length: 5 }, () =>
@@ -56,6 +56,7 @@ describe('AuthRejectionRecorder', () => {
     });
     expect(folded).toEqual([
       {
+        type: 'auth.rejected',
         source: '10.0.0.1',
         reasonCode: 'ERR_TOKEN_EXPIRED',
         count: 3,
@@ -78,5 +79,35 @@ describe('AuthRejectionRecorder', () => {
     expect(rejections.record(rejection('10.0.0.2', 'ERR_TOKEN_EXPIRED'))).toBeDefined();
     await rejections.close();
     expect(folded).toHaveLength(1);
+  });
+
+  it('folds login failures apart from token rejections of the same source and reason', async () => {
+    const { rejections, appended, folded } = recorder(1);
+    const loginFailure = {
+      type: 'login.failed',
+      service: 'token-service',
+      instanceId: 'ts-1',
+      actor: {},
+      decision: 'deny',
+      reasonCode: 'ERR_LOGIN_STATE_MISSING',
+      source: { address: '10.0.0.1' },
+      data: { issuer: 'https://accounts.google.com', detail: 'no sign-in was started' },
+    } as const;
+    expect(rejections.record(rejection('10.0.0.1', 'ERR_LOGIN_STATE_MISSING'))).toBeDefined();
+    expect(rejections.record(loginFailure)).toBeDefined();
+    expect(rejections.record(loginFailure)).toBeUndefined();
+    expect(rejections.record(loginFailure)).toBeUndefined();
+    await rejections.close();
+    expect(appended.map((event) => [event.type, (event.data as { count?: number }).count])).toEqual([
+      ['auth.rejected', 1],
+      ['login.failed', 1],
+      ['login.failed', 2],
+    ]);
+    expect(appended[2]).toMatchObject({
+      data: { issuer: 'https://accounts.google.com', detail: 'no sign-in was started', count: 2 },
+    });
+    expect(folded.map((summary) => [summary.type, summary.reasonCode, summary.count])).toEqual([
+      ['login.failed', 'ERR_LOGIN_STATE_MISSING', 2],
+    ]);
   });
 });

@@ -1,37 +1,47 @@
 import type { EventAppender } from '../event-store/api.js';
-import type { AuthRejected } from '../event-store/events.js';
+import type { AuthRejected, LoginFailed } from '../event-store/events.js';
 import { discardActiveRequestSpans } from '../telemetry/index.js';
 
 /** An `auth.rejected` event as a service reports it; the recorder adds its `count`. */
 export type AuthRejection = Omit<AuthRejected, 'data'> & { readonly data: { readonly detail?: string } };
+/** A `login.failed` event as the token service reports it; the recorder adds its `count`. */
+export type LoginFailure = Omit<LoginFailed, 'data'> & {
+  readonly data: { readonly issuer?: string; readonly email?: string; readonly detail?: string };
+};
+/** What a {@link RefusalRecorder} records. */
+export type Refusal = AuthRejection | LoginFailure;
 
 interface Bucket {
   individual: number;
   folded: number;
   windowStartedAt: Date;
-  sample: AuthRejection | undefined;
+  sample: Refusal | undefined;
 }
 
-export interface AuthRejectionRecorderOptions {
+export interface RefusalRecorderOptions {
   readonly append: EventAppender['append'];
-  /** Individual events per (source, reason) per window; later ones are folded into one counted event. */
+  /**
+   * Individual events per (source, event type, reason) per window; later ones are folded into one
+   * counted event.
+   */
   readonly burst: number;
   /** Individual events per window over all sources, so many sources cannot flood the store either. */
   readonly globalBurst: number;
   readonly windowMs: number;
-  /** Distinct (source, reason) pairs tracked; beyond it all sources share one bucket. */
+  /** Distinct (source, event type, reason) keys tracked; beyond it all sources share one bucket. */
   readonly maxKeys?: number;
   readonly clock?: () => Date;
   readonly onError: (error: unknown) => void;
   /**
-   * Told, when a window closes, how many rejections of one source and reason were folded into one
-   * event: a summary for the service's log, which then needs no line per rejection in a flood.
+   * Told, when a window closes, how many refusals of one source, type and reason were folded into
+   * one event: a summary for the service's log, which then needs no line per refusal in a flood.
    */
-  readonly onFolded?: (folded: FoldedRejections) => void;
+  readonly onFolded?: (folded: FoldedRefusals) => void;
 }
 
-/** The rejections of one source and reason folded into one event over a window. */
-export interface FoldedRejections {
+/** The refusals of one source, event type and reason folded into one event over a window. */
+export interface FoldedRefusals {
+  readonly type: Refusal['type'];
   readonly source: string | undefined;
   readonly reasonCode: string | undefined;
   readonly count: number;
@@ -39,19 +49,20 @@ export interface FoldedRejections {
 }
 
 /**
- * Records `auth.rejected` without letting an unauthenticated flood exhaust the event store: the first
- * rejections from a source are individual events (durable before the 401 goes out); beyond the burst
- * they are counted and written as one event per source and reason per window, so every rejection is
- * accounted for in the log while its size stays bounded.
+ * Records refusals of callers not (yet) authenticated, `auth.rejected` and `login.failed`, without
+ * letting a flood exhaust the event store: the first refusals from a source are individual events
+ * (durable before the answer goes out); beyond the burst they are counted and written as one event
+ * per source, type and reason per window, so every refusal is accounted for in the log while its
+ * size stays bounded.
  */
-export class AuthRejectionRecorder {
-  readonly #options: AuthRejectionRecorderOptions;
+export class RefusalRecorder {
+  readonly #options: RefusalRecorderOptions;
   readonly #clock: () => Date;
   #buckets = new Map<string, Bucket>();
   #globalIndividual = 0;
   #timer: NodeJS.Timeout;
 
-  constructor(options: AuthRejectionRecorderOptions) {
+  constructor(options: RefusalRecorderOptions) {
     this.#options = options;
     this.#clock = options.clock ?? (() => new Date());
     this.#timer = setInterval(() => void this.flush(), options.windowMs);
@@ -65,7 +76,7 @@ export class AuthRejectionRecorder {
    * export (so call this inside the request, before its spans end), and a flood costs no more traces
    * than it costs events.
    */
-  record(rejection: AuthRejection): Promise<unknown> | undefined {
+  record(rejection: Refusal): Promise<unknown> | undefined {
     const key = this.#keyFor(rejection);
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -75,7 +86,9 @@ export class AuthRejectionRecorder {
     if (bucket.individual < this.#options.burst && this.#globalIndividual < this.#options.globalBurst) {
       bucket.individual += 1;
       this.#globalIndividual += 1;
-      return this.#options.append({ ...rejection, data: { ...rejection.data, count: 1 } });
+      return this.#options.append({ ...rejection, data: { ...rejection.data, count: 1 } } as
+        | AuthRejected
+        | LoginFailed);
     }
     bucket.folded += 1;
     // The first folded rejection is the window's sample: the counted event carries its trace id, so
@@ -90,10 +103,11 @@ export class AuthRejectionRecorder {
     const buckets = this.#buckets;
     this.#buckets = new Map();
     this.#globalIndividual = 0;
-    const events: AuthRejected[] = [];
+    const events: (AuthRejected | LoginFailed)[] = [];
     for (const bucket of buckets.values()) {
       if (bucket.folded === 0 || !bucket.sample) continue;
       this.#options.onFolded?.({
+        type: bucket.sample.type,
         source: bucket.sample.source?.address,
         reasonCode: bucket.sample.reasonCode,
         count: bucket.folded,
@@ -104,7 +118,7 @@ export class AuthRejectionRecorder {
         ...sample,
         occurredAt: this.#clock(),
         data: { ...sample.data, count: bucket.folded, windowStartedAt: bucket.windowStartedAt.toISOString() },
-      });
+      } as AuthRejected | LoginFailed);
     }
     if (events.length === 0) return;
     try {
@@ -119,9 +133,10 @@ export class AuthRejectionRecorder {
     await this.flush();
   }
 
-  #keyFor(rejection: AuthRejection): string {
-    const key = `${rejection.source?.address ?? '?'}|${rejection.reasonCode ?? '?'}`;
+  #keyFor(rejection: Refusal): string {
+    const kind = `${rejection.type}|${rejection.reasonCode ?? '?'}`;
+    const key = `${rejection.source?.address ?? '?'}|${kind}`;
     if (this.#buckets.has(key) || this.#buckets.size < (this.#options.maxKeys ?? 10_000)) return key;
-    return `*|${rejection.reasonCode ?? '?'}`;
+    return `*|${kind}`;
   }
 }
