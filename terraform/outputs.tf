@@ -116,7 +116,8 @@ output "helm_values" {
       trustProxy = [var.vpc_cidrs.pods]
     }
     tokenService = {
-      oidc = { clientId = var.oidc_client_id }
+      trustProxy = [var.vpc_cidrs.pods]
+      oidc       = { clientId = var.oidc_client_id }
       auditSeal = {
         signer     = "kms:${google_kms_crypto_key.checkpoint_signing.id}/cryptoKeyVersions/1"
         anchor     = "gcs:${google_storage_bucket.checkpoints.name}"

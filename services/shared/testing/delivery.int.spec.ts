@@ -129,7 +129,8 @@ describe('delivery: terraform', () => {
     const privateRange = /private_service = "([^"]+)"/.exec(read('terraform/variables.tf'))?.[1];
     expect(lookup(values, 'networkPolicy.cloudSqlCidr')).toBe(privateRange);
     const podRange = /\bpods\s+= "([^"]+)"/.exec(read('terraform/variables.tf'))?.[1];
-    expect(lookup(values, 'mcpServer.trustProxy'), 'Traefik pods are in the pod range').toEqual([podRange]);
+    for (const role of ['mcpServer', 'tokenService'])
+      expect(lookup(values, `${role}.trustProxy`), 'Traefik pods are in the pod range').toEqual([podRange]);
   });
 });
 
@@ -163,6 +164,7 @@ describe('delivery: environment contract between the chart and the services', ()
       SIGNING_KEYS_DIR: 'the key set comes from the Secret mount',
       OIDC_ISSUER: 'the default is the local dev IdP',
       OIDC_CLIENT_ID: 'the default is the dev IdP client',
+      TRUST_PROXY: 'the audit log records the client address the ingress forwards',
       DATA_DIR: 'the root filesystem is read-only; /tmp is the writable emptyDir',
     },
     'services/shared/event-store/migrate-command.ts': {

@@ -64,6 +64,8 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     logger: deps.logger ?? false,
     logController: quietRequestLogging(),
     bodyLimit: 64 * 1024,
+    // Behind the ingress, request.ip is the client's address (X-Forwarded-For from a trusted proxy).
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     return503OnClosing: true,
   });
   installErrorHandler(app);

@@ -39,6 +39,11 @@ export interface TokenServiceConfig extends CommonConfig {
    * transaction cookie; unset means a file under DATA_DIR (local use only).
    */
   readonly cookieSecret: string | undefined;
+  /**
+   * Addresses or CIDRs of proxies (the ingress) trusted for X-Forwarded-For; empty trusts none. The
+   * audit events' source address and flood folding per source depend on it behind a proxy.
+   */
+  readonly trustProxy: readonly string[];
 }
 
 /** The dev IdP's default client secret; accepted only outside production. */
@@ -99,6 +104,7 @@ export function loadTokenServiceConfig(
       allowInsecureRequests: !production,
     }),
     cookieSecret,
+    trustProxy: env.list('TRUST_PROXY'),
   };
   env.done();
   return Object.freeze(config);

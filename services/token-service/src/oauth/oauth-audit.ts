@@ -7,6 +7,7 @@ import type { AuditEvent, PolicyRef, SourceRef, TraceRef } from '../../../shared
 import type { AuthRejection, RefusalRecorder } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import { oauthErrorCode } from './oauth-error-code.js';
+import { clientAddressOf } from './oauth-plugin.js';
 import type { PostgresAdapterStore } from './postgres-adapter.js';
 
 /** What one request to oidc-provider did that the audit log must know, collected from its events. */
@@ -65,7 +66,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
   provider.use(async (ctx, next) => {
     const audit: RequestAudit = {
       trace: requestTrace(ctx.get('traceparent') || undefined),
-      source: { address: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
+      source: { address: clientAddressOf(ctx.req) ?? ctx.ip, userAgent: ctx.get('user-agent') || undefined },
       errors: [],
       revokedGrants: [],
     };
