@@ -17,10 +17,11 @@ import { protectedApiMetadataRoute } from './api-auth/protected-api-metadata-rou
 import { auditEventsRoute, auditReaderFor } from './audit-api/index.js';
 import type { TokenServiceConfig } from './config.js';
 import { AccountStore } from './oauth/account-store.js';
-import { createAuthorizationServer } from './oauth/create-authorization-server.js';
+import { createAuthorizationServer, oauthRoutes } from './oauth/create-authorization-server.js';
 import { interactionRoutes } from './oauth/interaction-routes.js';
 import { oauthProviderRoutes } from './oauth/oauth-plugin.js';
 import { PostgresAdapterStore } from './oauth/postgres-adapter.js';
+import { installRegistrationLimit } from './oauth/registration-limit.js';
 import { revocationRoutes } from './revocations/revocation-routes.js';
 import { devTokensRoute } from './routes/dev-tokens-route.js';
 import { jwksRoute } from './routes/jwks-route.js';
@@ -162,6 +163,13 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     instanceId: config.instanceId,
     issuerUrl: config.issuerUrl,
     upstreamHostedDomain: config.upstream.hostedDomain,
+  });
+  installRegistrationLimit(app, {
+    ...config.registrationLimit,
+    registrationPath: oauthRoutes.registration,
+    rejections,
+    policy: () => deps.policy.ref,
+    instanceId: config.instanceId,
   });
   await app.register(oauthProviderRoutes, { provider: authorizationServer.provider });
   await app.register(interactionRoutes, {

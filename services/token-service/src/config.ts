@@ -44,6 +44,11 @@ export interface TokenServiceConfig extends CommonConfig {
    * audit events' source address and flood folding per source depend on it behind a proxy.
    */
   readonly trustProxy: readonly string[];
+  /**
+   * Dynamic client registrations (open to anyone, each a row kept for good) accepted per hour by
+   * one replica: from one client address, and in all.
+   */
+  readonly registrationLimit: { readonly perSource: number; readonly total: number };
 }
 
 /** The dev IdP's default client secret; accepted only outside production. */
@@ -105,6 +110,10 @@ export function loadTokenServiceConfig(
     }),
     cookieSecret,
     trustProxy: env.list('TRUST_PROXY'),
+    registrationLimit: Object.freeze({
+      perSource: env.integer('OAUTH_REGISTRATIONS_PER_SOURCE', 60, { min: 1, max: 1_000_000 }),
+      total: env.integer('OAUTH_REGISTRATIONS_TOTAL', 1_000, { min: 1, max: 10_000_000 }),
+    }),
   };
   env.done();
   return Object.freeze(config);
