@@ -89,9 +89,9 @@ export const errorCodes = {
     message: 'The OAuth request uses an unsupported grant, response type or parameter',
   },
   ERR_OAUTH_REJECTED: { status: 400, message: 'The OAuth request was rejected' },
-  ERR_OAUTH_REGISTRATION_LIMITED: {
+  ERR_OAUTH_RATE_LIMITED: {
     status: 429,
-    message: 'Too many client registrations from this address (or in all) for now; retry later',
+    message: 'Too many requests to this endpoint from this address (or in all) for now; retry later',
   },
   ERR_AUDIT_QUERY_INVALID: { status: 400, message: 'The audit query is invalid' },
   ERR_AUDIT_QUERY_UNAVAILABLE: { status: 503, message: 'The audit query API has no database access here' },

@@ -18,10 +18,10 @@ import { auditEventsRoute, auditReaderFor } from './audit-api/index.js';
 import type { TokenServiceConfig } from './config.js';
 import { AccountStore } from './oauth/account-store.js';
 import { createAuthorizationServer, oauthRoutes } from './oauth/create-authorization-server.js';
+import { installEndpointLimit } from './oauth/endpoint-limit.js';
 import { interactionRoutes } from './oauth/interaction-routes.js';
 import { oauthProviderRoutes } from './oauth/oauth-plugin.js';
 import { PostgresAdapterStore } from './oauth/postgres-adapter.js';
-import { installRegistrationLimit } from './oauth/registration-limit.js';
 import { revocationRoutes } from './revocations/revocation-routes.js';
 import { devTokensRoute } from './routes/dev-tokens-route.js';
 import { jwksRoute } from './routes/jwks-route.js';
@@ -164,13 +164,21 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     issuerUrl: config.issuerUrl,
     upstreamHostedDomain: config.upstream.hostedDomain,
   });
-  installRegistrationLimit(app, {
-    ...config.registrationLimit,
-    registrationPath: oauthRoutes.registration,
-    rejections,
-    policy: () => deps.policy.ref,
-    instanceId: config.instanceId,
-  });
+  // Unauthenticated requests that store a row each are bounded per client address and in all.
+  for (const [limit, path, methods] of [
+    [config.oauthLimits.registrations, oauthRoutes.registration, ['POST']],
+    [config.oauthLimits.authorizations, oauthRoutes.authorization, ['GET', 'POST']],
+  ] as const) {
+    installEndpointLimit(app, {
+      ...limit,
+      path,
+      methods,
+      windowMs: 3_600_000,
+      rejections,
+      policy: () => deps.policy.ref,
+      instanceId: config.instanceId,
+    });
+  }
   await app.register(oauthProviderRoutes, { provider: authorizationServer.provider });
   await app.register(interactionRoutes, {
     provider: authorizationServer.provider,

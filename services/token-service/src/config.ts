@@ -45,10 +45,14 @@ export interface TokenServiceConfig extends CommonConfig {
    */
   readonly trustProxy: readonly string[];
   /**
-   * Dynamic client registrations (open to anyone, each a row kept for good) accepted per hour by
-   * one replica: from one client address, and in all.
+   * Unauthenticated OAuth requests that store something, accepted per hour by one replica from one
+   * client address and in all: dynamic client registrations (each a client row kept for good) and
+   * authorization requests (each an interaction row held for 10 minutes).
    */
-  readonly registrationLimit: { readonly perSource: number; readonly total: number };
+  readonly oauthLimits: {
+    readonly registrations: { readonly perSource: number; readonly total: number };
+    readonly authorizations: { readonly perSource: number; readonly total: number };
+  };
 }
 
 /** The dev IdP's default client secret; accepted only outside production. */
@@ -110,9 +114,15 @@ export function loadTokenServiceConfig(
     }),
     cookieSecret,
     trustProxy: env.list('TRUST_PROXY'),
-    registrationLimit: Object.freeze({
-      perSource: env.integer('OAUTH_REGISTRATIONS_PER_SOURCE', 60, { min: 1, max: 1_000_000 }),
-      total: env.integer('OAUTH_REGISTRATIONS_TOTAL', 1_000, { min: 1, max: 10_000_000 }),
+    oauthLimits: Object.freeze({
+      registrations: Object.freeze({
+        perSource: env.integer('OAUTH_REGISTRATIONS_PER_SOURCE', 60, { min: 1, max: 1_000_000 }),
+        total: env.integer('OAUTH_REGISTRATIONS_TOTAL', 1_000, { min: 1, max: 10_000_000 }),
+      }),
+      authorizations: Object.freeze({
+        perSource: env.integer('OAUTH_AUTHORIZATIONS_PER_SOURCE', 600, { min: 1, max: 1_000_000 }),
+        total: env.integer('OAUTH_AUTHORIZATIONS_TOTAL', 6_000, { min: 1, max: 10_000_000 }),
+      }),
     }),
   };
   env.done();
