@@ -64,6 +64,10 @@ export const errorCodes = {
     status: 400,
     message: 'The authorization request expired before the sign-in finished',
   },
+  ERR_LOGIN_CONSENT_DENIED: {
+    status: 403,
+    message: 'The user did not allow the application access',
+  },
   ERR_OAUTH_INVALID_REQUEST: { status: 400, message: 'The OAuth request is invalid' },
   ERR_OAUTH_INVALID_CLIENT: { status: 401, message: 'The OAuth client is unknown or failed to authenticate' },
   ERR_OAUTH_INVALID_GRANT: {

@@ -185,6 +185,7 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     flow,
     accounts,
     resourceUrl: config.resourceUrl,
+    issuerOrigin: new URL(config.issuerUrl).origin,
   });
   await app.register(browserLoginRoutes, {
     flow,

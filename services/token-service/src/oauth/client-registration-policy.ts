@@ -47,7 +47,8 @@ export function checkClientRegistration(metadata: {
   return { ok: true };
 }
 
-function isLoopbackHost(hostname: string): boolean {
+/** True for `localhost`, 127.0.0.0/8 and ::1 (with or without brackets). */
+export function isLoopbackHost(hostname: string): boolean {
   const bare = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (bare === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');

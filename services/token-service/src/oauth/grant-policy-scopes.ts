@@ -52,6 +52,14 @@ export async function finishWithGrant(
   });
 }
 
+/**
+ * Ends the login step of an interaction alone (the user signed in as `subject`); oidc-provider
+ * then starts the consent step with that session.
+ */
+export function finishWithLogin(interaction: Interaction, subject: string): Promise<string> {
+  return finishInteraction(interaction, { login: { accountId: subject, remember: true } });
+}
+
 /** Ends an interaction with an error the client receives at its redirect URI (RFC 6749 §4.1.2.1). */
 export function finishWithError(interaction: Interaction, description: string): Promise<string> {
   return finishInteraction(interaction, { error: 'access_denied', error_description: description });

@@ -21,6 +21,7 @@ export type LoginFailureCode = Extract<
   | 'ERR_LOGIN_NO_POLICY_MATCH'
   | 'ERR_LOGIN_SCOPE_NOT_ALLOWED'
   | 'ERR_LOGIN_EXPIRED'
+  | 'ERR_LOGIN_CONSENT_DENIED'
 >;
 
 /** A user the upstream IdP signed in and policy grants at least one scope. */
