@@ -50,6 +50,11 @@ export interface AuthorizationServer {
    * servers verify offline; they are revoked by the `token.revoked` event, not here.
    */
   revokeSubject(subject: string): Promise<SubjectRevocation>;
+  /**
+   * Records and forgets the token families of revoked grants whose revocation was never committed
+   * (runs every minute by itself); returns how many grants it settled.
+   */
+  reconcileRevokedFamilies(): Promise<number>;
   close(): void;
 }
 
@@ -238,7 +243,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       };
     }
   });
-  installOAuthAudit(provider, {
+  const audit = installOAuthAudit(provider, {
     append: options.append,
     rejections: options.rejections,
     instanceId: config.instanceId,
@@ -251,9 +256,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     provider,
     revokeSubject: async (subject) => {
       const revoked = await store.revokeAccount(subject);
-      for (const grantId of revoked.grantIds) await store.takeFamily(grantId);
+      // The subject-wide token.revoked event (recorded by the caller) covers these tokens.
+      for (const grantId of revoked.grantIds) await store.dropFamily(grantId);
       return { grants: revoked.grantIds.length, sessions: revoked.sessions };
     },
-    close: () => store.close(),
+    reconcileRevokedFamilies: () => audit.reconcile(),
+    close: () => {
+      audit.stop();
+      store.close();
+    },
   };
 }

@@ -8,7 +8,7 @@ import type { AuthRejection, RefusalRecorder } from '../../../shared/http/index.
 import { requestTrace } from '../../../shared/telemetry/index.js';
 import { oauthErrorCode } from './oauth-error-code.js';
 import { clientAddressOf } from './oauth-plugin.js';
-import type { PostgresAdapterStore } from './postgres-adapter.js';
+import type { PostgresAdapterStore, TokenFamily } from './postgres-adapter.js';
 
 /** What one request to oidc-provider did that the audit log must know, collected from its events. */
 interface RequestAudit {
@@ -28,20 +28,37 @@ export interface OAuthAuditOptions {
   readonly rejections: Pick<RefusalRecorder, 'record'>;
   readonly instanceId: string;
   readonly policy: () => PolicyRef;
-  readonly families: Pick<PostgresAdapterStore, 'addFamilyMember' | 'takeFamily' | 'forgetFamilyMember'>;
+  readonly families: Pick<
+    PostgresAdapterStore,
+    'addFamilyMember' | 'familyOf' | 'dropFamily' | 'orphanedFamilies' | 'forgetFamilyMember'
+  >;
+  /** How often families of revoked grants left unrecorded are looked for. Default 60 s. */
+  readonly reconcileIntervalMs?: number;
   readonly issuerUrl: string;
   readonly publicJwks: () => JsonWebKeySet;
 }
 
 const audits = new WeakMap<object, RequestAudit>();
 
+/** Runs and stops the reconciliation of revoked families (see {@link installOAuthAudit}). */
+export interface OAuthAuditHandle {
+  /** Records and forgets the families of revoked grants still present; returns how many. */
+  reconcile(): Promise<number>;
+  stop(): void;
+}
+
 /**
  * Records what oidc-provider decided — tokens issued and refreshed, token families revoked, requests
  * refused — as audit events, and holds the response until they are committed: a koa middleware
  * around the provider's router, so a token leaves only once `token.issued` is durable, and if the
  * log cannot commit the client gets a 503 instead of the token (fail closed).
+ *
+ * A revoked grant's access tokens (its family) are forgotten only once their `token.revoked` events
+ * are committed; families of revoked grants still present (the commit failed, or the process died)
+ * are revoked by a periodic reconciliation, so a revocation is never lost. Returns the handle that
+ * runs and stops it.
  */
-export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions): void {
+export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions): OAuthAuditHandle {
   const onError = (ctx: KoaContextWithOIDC, error: unknown) => {
     const audit = audits.get(ctx);
     const {
@@ -74,9 +91,12 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     await next();
     const oidcCtx = ctx as unknown as KoaContextWithOIDC;
     acceptJwtRevocation(oidcCtx, audit);
+    const families = await revokedFamilies(audit);
     const events = [
       ...(await issuedEvents(oidcCtx, audit)),
-      ...(await revokedFamilyEvents(oidcCtx, audit)),
+      ...families.flatMap((family) =>
+        familyRevocationEvents(family, familyRevocationReason(oidcCtx, audit), audit),
+      ),
       ...(await revokedAccessTokenEvents(oidcCtx, audit)),
     ];
     // Durable before the response, like the events above, unless folded into the window's count.
@@ -86,6 +106,8 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     if (events.length === 0 && rejections.every((pending) => pending === undefined)) return;
     try {
       await Promise.all([events.length > 0 ? options.append(events) : undefined, ...rejections]);
+      // Committed: the families' tokens are revoked for good.
+      for (const family of families) await options.families.dropFamily(family.grantId);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
       ctx.status = 503;
@@ -98,7 +120,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     }
   });
 
-  function envelope(audit: RequestAudit) {
+  function envelope(audit: Pick<RequestAudit, 'trace' | 'source'>) {
     return {
       service: 'token-service',
       instanceId: options.instanceId,
@@ -146,22 +168,44 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     ];
   }
 
-  async function revokedFamilyEvents(ctx: KoaContextWithOIDC, audit: RequestAudit): Promise<AuditEvent[]> {
-    const reason = familyRevocationReason(ctx, audit);
+  async function revokedFamilies(audit: RequestAudit): Promise<TokenFamily[]> {
     const families = await Promise.all(
-      audit.revokedGrants.map((grantId) => options.families.takeFamily(grantId)),
+      audit.revokedGrants.map((grantId) => options.families.familyOf(grantId)),
     );
-    return families.flatMap((family): AuditEvent[] => {
-      if (family === undefined) return [];
-      const tokenIds = family.tokens.size > 0 ? [...family.tokens.keys()] : [undefined];
-      return tokenIds.map((tokenId) => ({
-        ...envelope(audit),
-        type: 'token.revoked',
-        actor: { subject: family.subject, clientId: family.clientId, tokenId },
-        decision: 'deny',
-        data: { ...(tokenId === undefined ? {} : { revokedTokenId: tokenId }), reason },
-      }));
-    });
+    return families.filter((family) => family !== undefined);
+  }
+
+  /**
+   * One `token.revoked` per live token of the family (one for the family when none is live). The
+   * idempotency key names the grant and token, so the request and the reconciliation recording the
+   * same revocation write it once.
+   */
+  function familyRevocationEvents(
+    family: TokenFamily,
+    reason: string,
+    audit: Pick<RequestAudit, 'trace' | 'source'>,
+  ): AuditEvent[] {
+    const tokenIds = family.tokens.size > 0 ? [...family.tokens.keys()] : [undefined];
+    return tokenIds.map((tokenId) => ({
+      ...envelope(audit),
+      type: 'token.revoked',
+      idempotencyKey: `token.revoked:grant:${family.grantId}:${tokenId ?? 'family'}`,
+      actor: { subject: family.subject, clientId: family.clientId, tokenId },
+      decision: 'deny',
+      data: { ...(tokenId === undefined ? {} : { revokedTokenId: tokenId }), reason },
+    }));
+  }
+
+  /** Revokes the families of revoked grants left unrecorded; returns how many grants it settled. */
+  async function reconcile(): Promise<number> {
+    const families = await options.families.orphanedFamilies();
+    for (const family of families) {
+      await options.append(
+        familyRevocationEvents(family, 'grant_revoked', { trace: requestTrace(undefined), source: {} }),
+      );
+      await options.families.dropFamily(family.grantId);
+    }
+    return families.length;
   }
 
   /** RFC 7009 for the JWT access tokens, which oidc-provider cannot look up: verified, then revoked by `jti`. */
@@ -203,6 +247,10 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
       data: { detail: [error.error, error.description, error.detail].filter(Boolean).join(': ') },
     }));
   }
+
+  const timer = setInterval(() => void reconcile().catch(() => {}), options.reconcileIntervalMs ?? 60_000);
+  timer.unref();
+  return { reconcile, stop: () => clearInterval(timer) };
 }
 
 /**

@@ -41,10 +41,21 @@ export class PostgresAdapterStore {
   /** The `adapter` option of oidc-provider: one adapter per model name. */
   readonly factory = (model: string): Adapter => new PostgresModelAdapter(this.#execute, model);
 
-  /** Deletes expired rows; returns how many. */
+  /**
+   * Deletes expired rows; returns how many. A grant that expired ended normally: the family of its
+   * still-valid access tokens goes with it, so that {@link orphanedFamilies} sees only the families
+   * of grants that were revoked.
+   */
   async sweep(): Promise<number> {
     const rows = await this.#execute<{ n: string }>(
-      'WITH gone AS (DELETE FROM oauth_state WHERE expires_at <= now() RETURNING 1) SELECT count(*)::text AS n FROM gone',
+      `WITH gone AS (
+         DELETE FROM oauth_state
+          WHERE expires_at <= now()
+             OR (model = $1 AND grant_id IN (
+                   SELECT id FROM oauth_state WHERE model = 'Grant' AND expires_at <= now()))
+         RETURNING 1)
+       SELECT count(*)::text AS n FROM gone`,
+      [familyModel],
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -95,25 +106,63 @@ export class PostgresAdapterStore {
     );
   }
 
-  /** Removes and returns a grant's family (its unexpired tokens), or undefined if none is known. */
-  async takeFamily(grantId: string): Promise<TokenFamily | undefined> {
+  /**
+   * A grant's family (its unexpired tokens), or undefined if none is known. Read only: the family is
+   * dropped with {@link dropFamily} once the revocation of its tokens is committed, so a failed
+   * commit leaves it for {@link orphanedFamilies} to find again.
+   */
+  async familyOf(grantId: string): Promise<TokenFamily | undefined> {
+    return (await this.#families('grant_id = $2', [grantId]))[0];
+  }
+
+  /** Forgets a grant's family (its revocation is committed, or the grant ended). */
+  async dropFamily(grantId: string): Promise<void> {
+    await this.#execute('DELETE FROM oauth_state WHERE model = $1 AND grant_id = $2', [familyModel, grantId]);
+  }
+
+  /**
+   * Families whose grant is gone (revoked) but which are still here: their revocation was never
+   * committed (the audit log was down, or the process died in between). At most `limit` grants.
+   */
+  async orphanedFamilies(limit = 100): Promise<TokenFamily[]> {
+    return this.#families(
+      `grant_id IN (SELECT DISTINCT f.grant_id FROM oauth_state f
+                     WHERE f.model = $1
+                       AND NOT EXISTS (SELECT 1 FROM oauth_state g WHERE g.model = 'Grant' AND g.id = f.grant_id)
+                     LIMIT $2)`,
+      [limit],
+    );
+  }
+
+  async #families(where: string, parameters: unknown[]): Promise<TokenFamily[]> {
     const rows = await this.#execute<{
       id: string;
+      grant_id: string;
       payload: { subject: string; clientId: string } | string;
       expires_ms: string;
     }>(
-      `DELETE FROM oauth_state WHERE model = $1 AND grant_id = $2
-       RETURNING id, payload, (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires_ms`,
-      [familyModel, grantId],
+      `SELECT id, grant_id, payload, (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires_ms
+         FROM oauth_state WHERE model = $1 AND ${where} ORDER BY grant_id, id`,
+      [familyModel, ...parameters],
     );
-    const first = rows[0];
-    if (first === undefined) return undefined;
-    const owner = typeof first.payload === 'string' ? JSON.parse(first.payload) : first.payload;
+    const families = new Map<string, TokenFamily & { tokens: Map<string, number> }>();
     const now = Date.now();
-    const tokens = new Map(
-      rows.map((row) => [row.id, Number(row.expires_ms)] as const).filter(([, expiry]) => expiry > now),
-    );
-    return { grantId, subject: owner.subject, clientId: owner.clientId, tokens };
+    for (const row of rows) {
+      let family = families.get(row.grant_id);
+      if (!family) {
+        const owner = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+        family = {
+          grantId: row.grant_id,
+          subject: owner.subject,
+          clientId: owner.clientId,
+          tokens: new Map(),
+        };
+        families.set(row.grant_id, family);
+      }
+      const expiry = Number(row.expires_ms);
+      if (expiry > now) family.tokens.set(row.id, expiry);
+    }
+    return [...families.values()];
   }
 
   /** Drops one token from its family (it was revoked on its own). */
