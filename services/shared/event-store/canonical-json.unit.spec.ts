@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { awkwardStrings, sampleAllowed, sampleAwkward } from '../testing/sample-events.js';
 import { canonicalJson, jsonString } from './canonical-json.js';
 import { contentHash, type HashedEventFields } from './content-hash.js';
-import { cell, isoTimestamp, prepareEvent } from './prepare-event.js';
+import { cell, isoTimestamp, maxFieldLength, prepareEvent } from './prepare-event.js';
 import { uuidV7 } from './uuid-v7.js';
 
 describe('canonicalJson', () => {
@@ -54,6 +54,27 @@ describe('prepareEvent', () => {
       subject: 'alice@example.com',
     });
     expect(prepared.contentHash).toBe(contentHash(payload as unknown as HashedEventFields));
+  });
+
+  it('cuts a caller-supplied field longer than maxFieldLength, marking the cut, never inside a character', () => {
+    const now = new Date();
+    const agent = `agent/${'x'.repeat(600)}`;
+    // An emoji (two UTF-16 units) straddling the cut point.
+    const id = `${'1'.repeat(maxFieldLength - 2)}😀${'2'.repeat(50)}`;
+    const prepared = prepareEvent(
+      {
+        ...sampleAllowed(),
+        source: { address: '10.0.0.1', userAgent: agent },
+        request: { method: 'tools/call', toolName: 't'.repeat(5_000), jsonRpcId: id },
+      },
+      now,
+    );
+    const payload = JSON.parse(prepared.canonical) as Record<string, string>;
+    expect(payload.userAgent).toHaveLength(maxFieldLength);
+    expect(payload.userAgent).toBe(`${agent.slice(0, maxFieldLength - 1)}…`);
+    expect(payload.toolName).toBe(`${'t'.repeat(maxFieldLength - 1)}…`);
+    expect(payload.jsonRpcId).toBe(`${'1'.repeat(maxFieldLength - 2)}…`);
+    expect(payload.sourceAddress).toBe('10.0.0.1');
   });
 
   it('refuses an event the database would reject, naming the field', () => {

@@ -238,15 +238,30 @@ function arrayLiteral(values: readonly string[]): string {
   return `${out}}`;
 }
 
+/**
+ * Longest text kept in an envelope field. Several come from the caller (user agent, JSON-RPC id, an
+ * unknown tool's name) and the log is append-only: a longer value is cut, ending in `…`, rather than
+ * let one request store kilobytes for good.
+ */
+export const maxFieldLength = 512;
+
 function optionalString(value: string | undefined, name: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  return value;
+  return value.length > maxFieldLength ? cut(value) : value;
 }
 
 function requiredString(value: string, name: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} is required`);
-  return value;
+  return value.length > maxFieldLength ? cut(value) : value;
+}
+
+/** The first {@link maxFieldLength} characters with `…` last, never splitting a surrogate pair. */
+function cut(value: string): string {
+  let end = maxFieldLength - 1;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${value.slice(0, end)}…`;
 }
 
 function stringArray(value: readonly string[] | undefined, name: string): readonly string[] {

@@ -143,7 +143,11 @@ export class LoginFlow {
         ok: false,
         tx,
         code: 'ERR_LOGIN_UPSTREAM_DENIED',
-        message: `the identity provider answered ${error}${description ? ` (${description})` : ''}`,
+        // The callback's query is anyone's to write: cut, as the message of a failed validation is.
+        message: `the identity provider answered ${error}${description ? ` (${description})` : ''}`.slice(
+          0,
+          300,
+        ),
       };
     }
     let claims: Awaited<ReturnType<UpstreamClient['finish']>>;
