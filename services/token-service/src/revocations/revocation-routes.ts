@@ -16,7 +16,7 @@ export interface RevocationRoutesOptions {
   readonly instanceId: string;
   readonly policy: PolicyRef;
   readonly grants: SubjectGrants;
-  /** Injected clock; the subject cutoff `revokedBefore` is this instant. */
+  /** Injected clock; a subject cut-off `revokedBefore` is this instant (after the grants end) plus a second. */
   readonly now?: () => Date;
 }
 
@@ -26,11 +26,19 @@ export const defaultRevocationReason = 'admin_revocation';
 export const revocationsPath = '/admin/revocations';
 
 /**
+ * How far past the moment a subject is revoked its cut-off lies: a token minted by a refresh that
+ * passed its grant check before the grants were deleted is issued a moment later, and must be
+ * covered too. A new sign-in takes longer than this.
+ */
+const inFlightIssuanceMarginMs = 1_000;
+
+/**
  * `POST /admin/revocations` (bearer token for this service with `tokens:revoke`): revokes one access
- * token by `token_id` (its `jti`), or every token of a `subject` issued at or before now. The
- * `token.revoked` event, with the caller as actor, is committed before the answer; MCP servers
- * enforce it from the log. Revoking a subject also ends its grants and sessions at the
- * authorization server, so none of its refresh tokens can mint a new access token.
+ * token by `token_id` (its `jti`), or every token of a `subject` issued up to now (and a second
+ * more, for issuances in flight). The `token.revoked` event, with the caller as actor, is committed
+ * before the answer; MCP servers enforce it from the log. Revoking a subject first ends its grants
+ * and sessions at the authorization server, so none of its refresh tokens can mint a new access
+ * token.
  */
 export async function revocationRoutes(
   app: FastifyInstance,
@@ -45,7 +53,11 @@ export async function revocationRoutes(
     if (!parsed.ok) throw new AppError('ERR_REQUEST_INVALID', parsed.message);
     const { target } = parsed.request;
     const reason = parsed.request.reason ?? defaultRevocationReason;
-    const revokedBefore = now().toISOString();
+    // A subject's grants and sessions end first, so that nothing can mint it a token once the cut-off
+    // is set; the cut-off then covers, with a margin, a refresh that was already past its grant check.
+    // Should this fail, nothing is recorded and nothing half-done can issue tokens: the caller retries.
+    const ended = target.kind === 'subject' ? await options.grants.revokeSubject(target.subject) : undefined;
+    const revokedBefore = new Date(now().getTime() + (ended ? inFlightIssuanceMarginMs : 0)).toISOString();
     const event: TokenRevoked = {
       type: 'token.revoked',
       service: 'token-service',
@@ -69,14 +81,13 @@ export async function revocationRoutes(
     if (target.kind === 'token') {
       return { event_id: receipt.eventId, revoked: { token_id: target.tokenId }, reason };
     }
-    const ended = await options.grants.revokeSubject(target.subject);
     return {
       event_id: receipt.eventId,
       revoked: {
         subject: target.subject,
         revoked_before: revokedBefore,
-        grants_revoked: ended.grants,
-        sessions_ended: ended.sessions,
+        grants_revoked: ended?.grants ?? 0,
+        sessions_ended: ended?.sessions ?? 0,
       },
       reason,
     };
