@@ -34,7 +34,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function authorizationUrl(): Promise<{ url: URL; verifier: string }> {
+async function authorizationUrl(extra: Record<string, string> = {}): Promise<{ url: URL; verifier: string }> {
   const verifier = oidc.randomPKCECodeVerifier();
   const url = new URL(`${stack.tokenServiceUrl}/oauth/authorize`);
   for (const [name, value] of Object.entries({
@@ -46,6 +46,7 @@ async function authorizationUrl(): Promise<{ url: URL; verifier: string }> {
     resource: stack.mcpUrl,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
+    ...extra,
   }))
     url.searchParams.set(name, value);
   return { url, verifier };
@@ -154,5 +155,50 @@ describe('a client whose redirect URI is not on the user’s machine', () => {
     });
     expect(forged.status).toBe(400);
     expect(forged.headers.get('location')).toBeNull();
+  });
+
+  it('asks for consent after a forced new sign-in of the same user (prompt=login)', async () => {
+    const alice = person('allow');
+    await alice.signIn((await authorizationUrl()).url);
+    const callback = await alice.signIn((await authorizationUrl({ prompt: 'login' })).url);
+    expect(alice.consentPages).toHaveLength(2);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('accepts the consent form from a browser that sends Origin: null', async () => {
+    const alice = person('allow');
+    await alice.signIn((await authorizationUrl()).url);
+    let consentAction: URL | undefined;
+    await expect(
+      scriptedLogin((await authorizationUrl()).url, {
+        user: 'alice@example.com',
+        cookies: alice.jar,
+        fetch: alice.fetch,
+        stopAt: redirectUri,
+        onPage: (page) => {
+          consentAction = clickButton(page.forms, 'decision', 'allow')?.action;
+          return undefined;
+        },
+      }),
+    ).rejects.toThrow(/no button/);
+    const allowed = await alice.fetch(consentAction!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'null',
+        cookie: alice.jar.cookieHeader(consentAction!) ?? '',
+      },
+      body: 'decision=allow',
+      redirect: 'manual',
+    });
+    expect(allowed.status).toBe(303);
+    alice.jar.storeFrom(consentAction!, allowed.headers);
+    const callback = await scriptedLogin(new URL(allowed.headers.get('location') ?? '', consentAction), {
+      user: 'alice@example.com',
+      cookies: alice.jar,
+      fetch: alice.fetch,
+      stopAt: redirectUri,
+    });
+    expect(callback.searchParams.get('code')).toBeTruthy();
   });
 });

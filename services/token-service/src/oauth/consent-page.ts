@@ -14,6 +14,8 @@ export function consentPageHeaders(redirectUri: string): Record<string, string> 
       "form-action 'none'",
       `form-action 'self' ${destination}`,
     ),
+    // The form's POST then carries this origin (with no-referrer, browsers send `Origin: null`).
+    'referrer-policy': 'same-origin',
   };
 }
 

@@ -65,7 +65,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
       };
       return refuse(request, reply, interaction, failure, clientId);
     }
-    return grant(request, reply, interaction, known, { consented: false });
+    return grant(request, reply, interaction, known, { consented: false, signedInNow: false });
   });
 
   app.post<{ Params: { uid: string }; Body: Record<string, string> | undefined }>(
@@ -75,8 +75,13 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
       if (!('interaction' in opened)) return opened.refused;
       const { interaction, clientId } = opened;
       const known = await sessionUser(interaction);
+      // Browsers send `Origin: null` where the referrer policy withholds it; any real origin must be
+      // this service's. The interaction cookie (SameSite=Lax) and the uid are what bind the form.
       const origin = request.headers.origin;
-      if (known === undefined || (origin !== undefined && origin !== options.issuerOrigin)) {
+      if (
+        known === undefined ||
+        (origin !== undefined && origin !== 'null' && origin !== options.issuerOrigin)
+      ) {
         return refuse(
           request,
           reply,
@@ -97,7 +102,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
         const returnTo = await finishWithError(interaction, `${failure.code}: ${failure.message}`);
         return reply.header('cache-control', 'no-store').redirect(returnTo, 303);
       }
-      return grant(request, reply, interaction, known, { consented: true });
+      return grant(request, reply, interaction, known, { consented: true, signedInNow: false });
     },
   );
 
@@ -125,7 +130,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
       email: outcome.user.email,
       signedInAt: new Date(),
     });
-    return grant(request, reply, interaction, outcome.user, { consented: false });
+    return grant(request, reply, interaction, outcome.user, { consented: false, signedInNow: true });
   });
 
   async function grant(
@@ -133,7 +138,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
     reply: FastifyReply,
     interaction: Interaction,
     user: SignedInUser,
-    { consented }: { consented: boolean },
+    { consented, signedInNow }: { consented: boolean; signedInNow: boolean },
   ): Promise<FastifyReply> {
     const clientId = String(interaction.params.client_id);
     const requested = typeof interaction.params.scope === 'string' ? interaction.params.scope.split(' ') : [];
@@ -151,9 +156,9 @@ export async function interactionRoutes(app: FastifyInstance, options: Options):
     if (!consented && !isLoopbackRedirect(redirectUri)) {
       // The code would leave this machine: the user must see who asks and say yes (an open
       // registration lets anyone register a client, then send a signed-in user its link).
-      if (interaction.session?.accountId !== user.subject) {
+      if (signedInNow || interaction.prompt.name !== 'consent') {
         // Signed in at the IdP just now: end the login step only; oidc-provider comes back here
-        // with the session for the consent step, where the page is shown.
+        // with the session for its consent step, the one step the consent form can finish.
         return reply
           .header('cache-control', 'no-store')
           .redirect(await finishWithLogin(interaction, user.subject), 303);
