@@ -167,7 +167,8 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   // Unauthenticated requests that store a row each are bounded per client address and in all.
   for (const [limit, path, methods] of [
     [config.oauthLimits.registrations, oauthRoutes.registration, ['POST']],
-    [config.oauthLimits.authorizations, oauthRoutes.authorization, ['GET', 'POST']],
+    // oidc-provider answers HEAD on every GET route: HEAD runs the authorization too.
+    [config.oauthLimits.authorizations, oauthRoutes.authorization, ['GET', 'HEAD', 'POST']],
   ] as const) {
     installEndpointLimit(app, {
       ...limit,

@@ -117,11 +117,11 @@ export function loadTokenServiceConfig(
     oauthLimits: Object.freeze({
       registrations: Object.freeze({
         perSource: env.integer('OAUTH_REGISTRATIONS_PER_SOURCE', 60, { min: 1, max: 1_000_000 }),
-        total: env.integer('OAUTH_REGISTRATIONS_TOTAL', 1_000, { min: 1, max: 10_000_000 }),
+        total: env.integer('OAUTH_REGISTRATIONS_TOTAL', 10_000, { min: 1, max: 10_000_000 }),
       }),
       authorizations: Object.freeze({
         perSource: env.integer('OAUTH_AUTHORIZATIONS_PER_SOURCE', 600, { min: 1, max: 1_000_000 }),
-        total: env.integer('OAUTH_AUTHORIZATIONS_TOTAL', 6_000, { min: 1, max: 10_000_000 }),
+        total: env.integer('OAUTH_AUTHORIZATIONS_TOTAL', 60_000, { min: 1, max: 10_000_000 }),
       }),
     }),
   };

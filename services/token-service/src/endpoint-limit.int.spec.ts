@@ -73,12 +73,15 @@ describe('unauthenticated OAuth endpoints that store rows', () => {
   });
 
   it('bound authorization requests per address the same way', async () => {
-    const authorize = (source: string) =>
+    const authorize = (source: string, method = 'GET') =>
       fetch(`${stack.tokenServiceUrl}/oauth/authorize?client_id=unknown&response_type=code`, {
+        method,
         headers: { 'x-forwarded-for': source },
         redirect: 'manual',
       });
-    for (let i = 0; i < 2; i++) expect((await authorize('198.51.100.9')).status).not.toBe(429);
+    // HEAD runs the authorization too (oidc-provider answers HEAD on GET routes): it counts.
+    for (const method of ['GET', 'HEAD'])
+      expect((await authorize('198.51.100.9', method)).status).not.toBe(429);
     const refused = await authorize('198.51.100.9');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);

@@ -29,8 +29,31 @@ const code = 'ERR_OAUTH_RATE_LIMITED';
  * text counts here (more than the router routes, never less), so no spelling slips past a limit.
  */
 export function routesTo(url: string, path: string): boolean {
-  const requested = (url.split('?', 1)[0] ?? '').replace(/\/+$/, '');
+  // The path of an origin-form target, or of an absolute-form one (`POST http://host/oauth/register`).
+  const pathname = URL.parse(url, 'http://localhost')?.pathname ?? url.split('?', 1)[0] ?? '';
+  const requested = pathname.replace(/\/+$/, '');
   return requested.length === path.length && requested.toUpperCase() === path.toUpperCase();
+}
+
+/**
+ * The key a client address is counted under: an IPv4 address as it is, an IPv6 address by its /64
+ * (what one subscriber is usually given, so rotating within it gains nothing).
+ */
+export function sourceKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  const [head = '', tail] = address.toLowerCase().split('::', 2);
+  const front = head === '' ? [] : head.split(':');
+  const back = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined
+      ? front
+      : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group || '0', 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /**
@@ -50,7 +73,7 @@ export function installEndpointLimit(app: FastifyInstance, options: EndpointLimi
   const methods = new Set(options.methods);
   app.addHook('onRequest', async (request, reply) => {
     if (!methods.has(request.method) || !routesTo(request.url, options.path)) return;
-    const decision = limiter.take(request.ip);
+    const decision = limiter.take(sourceKey(request.ip));
     if (decision.allowed) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
     const pending = options.rejections.record({
