@@ -90,6 +90,27 @@ function isOmitted(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
+/**
+ * `text` with what PostgreSQL cannot store replaced by U+FFFD (a NUL, a lone surrogate), for text
+ * a caller wrote (a header, a JSON-RPC field, an upstream error): recorded as near as it can be,
+ * rather than refused with the event.
+ */
+export function storableText(text: string): string {
+  if (!suspicious.test(text)) return text;
+  return (text as string & { toWellFormed(): string }).toWellFormed().replaceAll('\u0000', '\ufffd');
+}
+
+/**
+ * At most `max` UTF-16 units of `text`, ending in `…` when cut, never splitting a surrogate pair.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
 function checkStorable(text: string): void {
   if (!suspicious.test(text)) return;
   if (text.includes('\u0000')) throw new TypeError('Strings in audit events must not contain NUL characters');

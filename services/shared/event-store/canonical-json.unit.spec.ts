@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { awkwardStrings, sampleAllowed, sampleAwkward } from '../testing/sample-events.js';
-import { canonicalJson, jsonString } from './canonical-json.js';
+import { canonicalJson, cutText, jsonString, storableText } from './canonical-json.js';
 import { contentHash, type HashedEventFields } from './content-hash.js';
 import { cell, isoTimestamp, maxFieldLength, prepareEvent } from './prepare-event.js';
 import { uuidV7 } from './uuid-v7.js';
@@ -41,6 +41,18 @@ describe('contentHash', () => {
   });
 });
 
+describe('storableText and cutText', () => {
+  it('replace what PostgreSQL cannot store and cut without splitting a character', () => {
+    expect(storableText('plain')).toBe('plain');
+    expect(storableText('a\u0000b\ud800c\udc00d😀')).toBe('a\ufffdb\ufffdc\ufffdd😀');
+    expect(() => jsonString(storableText('x\u0000\udfff'))).not.toThrow();
+    expect(cutText('short', 10)).toBe('short');
+    expect(cutText('abcdefghijkl', 5)).toBe('abcd…');
+    // The cut would fall between the two halves of the emoji: it falls before it.
+    expect(cutText('abc😀def', 5)).toBe('abc…');
+  });
+});
+
 describe('prepareEvent', () => {
   it('fills eventId (UUIDv7), idempotencyKey (= eventId), schemaVersion and occurredAt', () => {
     const now = new Date('2025-01-02T03:04:05.678Z');
@@ -75,6 +87,16 @@ describe('prepareEvent', () => {
     expect(payload.toolName).toBe(`${'t'.repeat(maxFieldLength - 1)}…`);
     expect(payload.jsonRpcId).toBe(`${'1'.repeat(maxFieldLength - 2)}…`);
     expect(payload.sourceAddress).toBe('10.0.0.1');
+  });
+
+  it('records caller-written fields PostgreSQL could not store with U+FFFD instead of failing', () => {
+    const prepared = prepareEvent(
+      { ...sampleAllowed(), request: { method: 'tools/call', toolName: 'a\u0000b', jsonRpcId: 'x\ud800' } },
+      new Date(),
+    );
+    const payload = JSON.parse(prepared.canonical) as Record<string, string>;
+    expect(payload.toolName).toBe('a\ufffdb');
+    expect(payload.jsonRpcId).toBe('x\ufffd');
   });
 
   it('refuses an event the database would reject, naming the field', () => {

@@ -6,7 +6,7 @@ export type {
   StoreHealth,
 } from './api.js';
 export { appendEvents } from './append-events.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalJson, cutText, storableText } from './canonical-json.js';
 export { contentHash, type HashedEventFields, hashedFieldsOf } from './content-hash.js';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.js';
 export * from './events.js';

@@ -1,4 +1,4 @@
-import { canonicalJson, jsonString } from './canonical-json.js';
+import { canonicalJson, cutText, jsonString, storableText } from './canonical-json.js';
 import { sha256Hex } from './content-hash.js';
 import { type AuditEvent, eventTypes } from './events.js';
 import { uuidV7 } from './uuid-v7.js';
@@ -88,8 +88,8 @@ export function prepareEvent(event: AuditEvent, now: Date): PreparedEvent {
   const decision = event.decision ?? null;
   const id = eventId.toLowerCase();
   const instanceId = requiredString(event.instanceId, 'instanceId');
-  const jsonRpcId = optionalString(event.request?.jsonRpcId, 'request.jsonRpcId');
-  const mcpMethod = optionalString(event.request?.method, 'request.method');
+  const jsonRpcId = callerString(event.request?.jsonRpcId, 'request.jsonRpcId');
+  const mcpMethod = callerString(event.request?.method, 'request.method');
   const occurredAtText = isoTimestamp(occurredAt);
   const policyHash = optionalString(event.policy?.hash, 'policy.hash');
   const policyId = optionalString(event.policy?.id, 'policy.id');
@@ -102,9 +102,9 @@ export function prepareEvent(event: AuditEvent, now: Date): PreparedEvent {
   const spanId = optionalString(event.trace?.spanId, 'trace.spanId');
   const subject = optionalString(event.actor?.subject, 'actor.subject');
   const tokenId = optionalString(event.actor?.tokenId, 'actor.tokenId');
-  const toolName = optionalString(event.request?.toolName, 'request.toolName');
+  const toolName = callerString(event.request?.toolName, 'request.toolName');
   const traceId = optionalString(event.trace?.traceId, 'trace.traceId');
-  const userAgent = optionalString(event.source?.userAgent, 'source.userAgent');
+  const userAgent = callerString(event.source?.userAgent, 'source.userAgent');
   const dataJson = canonicalJson(data);
 
   // Each string written once as JSON; its array-literal cell is derived from that text.
@@ -256,12 +256,14 @@ function requiredString(value: string, name: string): string {
   return value.length > maxFieldLength ? cut(value) : value;
 }
 
-/** The first {@link maxFieldLength} characters with `…` last, never splitting a surrogate pair. */
 function cut(value: string): string {
-  let end = maxFieldLength - 1;
-  const last = value.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${value.slice(0, end)}…`;
+  return cutText(value, maxFieldLength);
+}
+
+/** {@link optionalString} of a field a caller writes: also made storable (see `storableText`). */
+function callerString(value: string | undefined, name: string): string | null {
+  const text = optionalString(value, name);
+  return text === null ? null : storableText(text);
 }
 
 function stringArray(value: readonly string[] | undefined, name: string): readonly string[] {

@@ -124,7 +124,18 @@ export class RefusalRecorder {
     try {
       await this.#options.append(events);
     } catch (error) {
-      this.#options.onError(error);
+      if (events.length === 1) {
+        this.#options.onError(error);
+        return;
+      }
+      // One event the store refuses must not take the other windows' counts with it.
+      for (const event of events) {
+        try {
+          await this.#options.append(event);
+        } catch (eventError) {
+          this.#options.onError(eventError);
+        }
+      }
     }
   }
 

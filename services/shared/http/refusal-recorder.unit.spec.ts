@@ -110,4 +110,30 @@ describe('RefusalRecorder', () => {
       ['login.failed', 'ERR_LOGIN_STATE_MISSING', 2],
     ]);
   });
+
+  it('writes the other counts when the store refuses one of them', async () => {
+    const appended: AuditEvent[] = [];
+    const errors: unknown[] = [];
+    const rejections = new RefusalRecorder({
+      append: async (events) => {
+        const batch = Array.isArray(events) ? events : [events];
+        if (batch.some((event) => event.reasonCode === 'ERR_POISONED')) throw new TypeError('not storable');
+        appended.push(...batch);
+        return [];
+      },
+      burst: 1,
+      globalBurst: 1_000,
+      windowMs: 60_000,
+      onError: (error) => errors.push(error),
+    });
+    for (const reason of ['ERR_TOKEN_EXPIRED', 'ERR_POISONED', 'ERR_TOKEN_MALFORMED'])
+      for (let i = 0; i < 3; i++) await rejections.record(rejection('10.0.0.1', reason))?.catch(() => {});
+    appended.length = 0;
+    await rejections.close();
+    expect(appended.map((event) => [event.reasonCode, (event.data as { count: number }).count])).toEqual([
+      ['ERR_TOKEN_EXPIRED', 2],
+      ['ERR_TOKEN_MALFORMED', 2],
+    ]);
+    expect(errors).toHaveLength(1);
+  });
 });

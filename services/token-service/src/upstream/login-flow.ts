@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../../../shared/errors/index.js';
 import type { EventAppender } from '../../../shared/event-store/api.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
+import { cutText, storableText } from '../../../shared/event-store/index.js';
 import type { RefusalRecorder } from '../../../shared/http/index.js';
 import { type Identity, type Policy, scopesForIdentity } from '../../../shared/policy/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
@@ -143,10 +144,9 @@ export class LoginFlow {
         ok: false,
         tx,
         code: 'ERR_LOGIN_UPSTREAM_DENIED',
-        // The callback's query is anyone's to write: cut, as the message of a failed validation is.
-        message: `the identity provider answered ${error}${description ? ` (${description})` : ''}`.slice(
-          0,
-          300,
+        // The callback's query is anyone's to write: cut, and made storable (a NUL fails an event).
+        message: storableText(
+          cutText(`the identity provider answered ${error}${description ? ` (${description})` : ''}`, 300),
         ),
       };
     }
@@ -157,7 +157,12 @@ export class LoginFlow {
       claims = await this.#options.upstream.finish(callbackUrl, tx);
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
-      return { ok: false, tx, code: 'ERR_LOGIN_UPSTREAM_INVALID', message: message.slice(0, 300) };
+      return {
+        ok: false,
+        tx,
+        code: 'ERR_LOGIN_UPSTREAM_INVALID',
+        message: storableText(cutText(message, 300)),
+      };
     }
     const mapped = identityFromClaims(claims, { hostedDomain: this.#hostedDomain() });
     if (!mapped.ok) return { ok: false, tx, code: mapped.code, message: mapped.message };
