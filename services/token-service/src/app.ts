@@ -120,7 +120,10 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     instanceId: config.instanceId,
     policy: deps.policy.ref,
     // The authorization server is built below; this runs only on a request, once the app is ready.
-    grants: { revokeSubject: (subject) => authorizationServer.revokeSubject(subject) },
+    grants: {
+      revokeSubject: (subject) => authorizationServer.revokeSubject(subject),
+      forgetFamilies: (grantIds) => authorizationServer.forgetFamilies(grantIds),
+    },
   });
   const issuer: IssuerContext = {
     keys: deps.keys,
@@ -149,6 +152,16 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     policy: deps.policy,
     append: deps.store.append,
     rejections,
+    onReconciled: (outcome) =>
+      'error' in outcome
+        ? app.log.error(
+            { err: outcome.error, event: 'token.revoked.reconcile' },
+            'could not record the revocation of revoked grants’ tokens; retrying',
+          )
+        : app.log.warn(
+            { event: 'token.revoked.reconcile', grants: outcome.settled },
+            'recorded the revocation of revoked grants’ tokens late (their first commit failed)',
+          ),
     accounts,
     state: oauthState,
     cookieSecret,

@@ -8,7 +8,7 @@ import type { TokenServiceConfig } from '../config.js';
 import type { AccountStore } from './account-store.js';
 import { checkClientRegistration } from './client-registration-policy.js';
 import { escapeHtml, htmlDocument, htmlPageHeaders } from './html-page.js';
-import { installOAuthAudit } from './oauth-audit.js';
+import { installOAuthAudit, type OAuthAuditOptions } from './oauth-audit.js';
 import type { PostgresAdapterStore } from './postgres-adapter.js';
 import { matchesResource, resolveResourceServer } from './resource-indicator.js';
 
@@ -33,6 +33,8 @@ export interface AuthorizationServerOptions {
   readonly append: EventAppender['append'];
   /** Records refused OAuth requests (`auth.rejected`), folded under a flood like the APIs' refusals. */
   readonly rejections: RefusalRecorder;
+  /** See `OAuthAuditOptions.onReconciled`. */
+  readonly onReconciled?: OAuthAuditOptions['onReconciled'];
   readonly accounts: AccountStore;
   /** Shared OAuth state in Postgres (clients, grants, sessions, codes, refresh tokens, token families). */
   readonly state: PostgresAdapterStore;
@@ -51,6 +53,11 @@ export interface AuthorizationServer {
    */
   revokeSubject(subject: string): Promise<SubjectRevocation>;
   /**
+   * Forgets the token families of grants a subject revocation ended, once its event is committed.
+   * Until then they stay, so that if the event never commits, the reconciliation revokes them.
+   */
+  forgetFamilies(grantIds: readonly string[]): Promise<void>;
+  /**
    * Records and forgets the token families of revoked grants whose revocation was never committed
    * (runs every minute by itself); returns how many grants it settled.
    */
@@ -62,6 +69,7 @@ export interface AuthorizationServer {
 export interface SubjectRevocation {
   readonly grants: number;
   readonly sessions: number;
+  readonly grantIds: readonly string[];
 }
 
 /**
@@ -251,14 +259,19 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     families: store,
     issuerUrl: config.issuerUrl,
     publicJwks: () => keys.publicJwks(),
+    onReconciled: options.onReconciled,
   });
   return {
     provider,
     revokeSubject: async (subject) => {
       const revoked = await store.revokeAccount(subject);
-      // The subject-wide token.revoked event (recorded by the caller) covers these tokens.
-      for (const grantId of revoked.grantIds) await store.dropFamily(grantId);
-      return { grants: revoked.grantIds.length, sessions: revoked.sessions };
+      return { grants: revoked.grantIds.length, sessions: revoked.sessions, grantIds: revoked.grantIds };
+    },
+    forgetFamilies: async (grantIds) => {
+      for (const grantId of grantIds) {
+        const family = await store.familyOf(grantId);
+        if (family) await store.dropFamily(family);
+      }
     },
     reconcileRevokedFamilies: () => audit.reconcile(),
     close: () => {

@@ -34,6 +34,8 @@ export interface OAuthAuditOptions {
   >;
   /** How often families of revoked grants left unrecorded are looked for. Default 60 s. */
   readonly reconcileIntervalMs?: number;
+  /** Told what each periodic reconciliation did: grants settled, or why it failed (for the log). */
+  readonly onReconciled?: (outcome: { settled: number } | { error: unknown }) => void;
   readonly issuerUrl: string;
   readonly publicJwks: () => JsonWebKeySet;
 }
@@ -107,7 +109,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     try {
       await Promise.all([events.length > 0 ? options.append(events) : undefined, ...rejections]);
       // Committed: the families' tokens are revoked for good.
-      for (const family of families) await options.families.dropFamily(family.grantId);
+      for (const family of families) await options.families.dropFamily(family);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
       ctx.status = 503;
@@ -203,7 +205,7 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
       await options.append(
         familyRevocationEvents(family, 'grant_revoked', { trace: requestTrace(undefined), source: {} }),
       );
-      await options.families.dropFamily(family.grantId);
+      await options.families.dropFamily(family);
     }
     return families.length;
   }
@@ -248,7 +250,14 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     }));
   }
 
-  const timer = setInterval(() => void reconcile().catch(() => {}), options.reconcileIntervalMs ?? 60_000);
+  const timer = setInterval(
+    () =>
+      void reconcile().then(
+        (settled) => settled > 0 && options.onReconciled?.({ settled }),
+        (error: unknown) => options.onReconciled?.({ error }),
+      ),
+    options.reconcileIntervalMs ?? 60_000,
+  );
   timer.unref();
   return { reconcile, stop: () => clearInterval(timer) };
 }

@@ -19,6 +19,8 @@ export interface TokenFamily {
   readonly clientId: string;
   /** Token id → expiry (epoch ms), for tokens not yet expired. */
   readonly tokens: ReadonlyMap<string, number>;
+  /** Every member row read, expired ones included: what {@link PostgresAdapterStore.dropFamily} deletes. */
+  readonly memberIds: readonly string[];
 }
 
 const familyModel = 'TokenFamilyMember';
@@ -115,9 +117,16 @@ export class PostgresAdapterStore {
     return (await this.#families('grant_id = $2', [grantId]))[0];
   }
 
-  /** Forgets a grant's family (its revocation is committed, or the grant ended). */
-  async dropFamily(grantId: string): Promise<void> {
-    await this.#execute('DELETE FROM oauth_state WHERE model = $1 AND grant_id = $2', [familyModel, grantId]);
+  /**
+   * Forgets the members of a family that were read (their revocation is committed). A token added to
+   * the grant's family since (a refresh in flight while the grant was revoked) stays, for
+   * {@link orphanedFamilies} to find.
+   */
+  async dropFamily(family: Pick<TokenFamily, 'grantId' | 'memberIds'>): Promise<void> {
+    await this.#execute(
+      'DELETE FROM oauth_state WHERE model = $1 AND grant_id = $2 AND id = ANY($3::text[])',
+      [familyModel, family.grantId, family.memberIds],
+    );
   }
 
   /**
@@ -145,7 +154,7 @@ export class PostgresAdapterStore {
          FROM oauth_state WHERE model = $1 AND ${where} ORDER BY grant_id, id`,
       [familyModel, ...parameters],
     );
-    const families = new Map<string, TokenFamily & { tokens: Map<string, number> }>();
+    const families = new Map<string, TokenFamily & { tokens: Map<string, number>; memberIds: string[] }>();
     const now = Date.now();
     for (const row of rows) {
       let family = families.get(row.grant_id);
@@ -156,9 +165,11 @@ export class PostgresAdapterStore {
           subject: owner.subject,
           clientId: owner.clientId,
           tokens: new Map(),
+          memberIds: [],
         };
         families.set(row.grant_id, family);
       }
+      family.memberIds.push(row.id);
       const expiry = Number(row.expires_ms);
       if (expiry > now) family.tokens.set(row.id, expiry);
     }

@@ -97,4 +97,16 @@ describe('token families of revoked grants', () => {
     retry.stop();
     expect(await events.query({ type: 'token.revoked', tokenId: 'at-twice' })).toHaveLength(1);
   });
+
+  it('keep a token added to the family after it was read (a refresh in flight), for the next round', async () => {
+    await member('g-race', 'at-before');
+    const read = await store.familyOf('g-race');
+    await member('g-race', 'at-during');
+    await store.dropFamily(read!);
+    expect((await store.familyOf('g-race'))?.memberIds).toEqual(['at-during']);
+    const settle = audit(events.append);
+    expect(await settle.reconcile()).toBe(1);
+    settle.stop();
+    expect(await events.query({ type: 'token.revoked', tokenId: 'at-during' })).toHaveLength(1);
+  });
 });

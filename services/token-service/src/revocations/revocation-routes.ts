@@ -7,7 +7,11 @@ import { parseRevocationRequest, type RevocationTarget } from './revocation-requ
 
 /** The authorization server's hold on a subject's refresh tokens and sessions (see `revokeSubject`). */
 export interface SubjectGrants {
-  revokeSubject(subject: string): Promise<{ readonly grants: number; readonly sessions: number }>;
+  revokeSubject(
+    subject: string,
+  ): Promise<{ readonly grants: number; readonly sessions: number; readonly grantIds: readonly string[] }>;
+  /** After the subject's event is committed: its ended grants' token families need no revoking. */
+  forgetFamilies(grantIds: readonly string[]): Promise<void>;
 }
 
 export interface RevocationRoutesOptions {
@@ -74,6 +78,7 @@ export async function revocationRoutes(
     };
     const [receipt] = await options.append(event);
     if (receipt === undefined) throw new AppError('ERR_INTERNAL', 'the event store returned no receipt');
+    if (ended) await options.grants.forgetFamilies(ended.grantIds);
     request.log.info(
       { event: 'token.revoked', eventId: receipt.eventId, traceId: caller.trace.traceId },
       'revocation recorded',
