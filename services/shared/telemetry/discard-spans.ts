@@ -3,7 +3,11 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 
 /** The spans of one request in this process: those under one local root span. */
 interface RequestSpans {
+  readonly rootSpanId: string;
   discarded: boolean;
+  rootEnded: boolean;
+  /** Spans that ended before the root: held, so that a discard still reaches them. */
+  held: ReadableSpan[];
 }
 
 const processors = new Set<DiscardingSpanProcessor>();
@@ -13,12 +17,13 @@ const processors = new Set<DiscardingSpanProcessor>();
  * of them, once something inside it calls {@link discardActiveRequestSpans}. The request is the local
  * root span (no parent, or a remote one: the caller's `traceparent`) and everything started under it
  * in this process; the other requests of the same trace id (a caller may send one `traceparent` many
- * times) are not touched.
+ * times) are not touched. Spans that end before their request's root are held until it ends (or a
+ * flush), so a discard decided late in a request (after a query's span ended, say) drops them too.
  *
  * Why: a refusal folded under an unauthenticated flood leaves no audit event and no info log line of
- * its own (`RefusalRecorder`); without this it would still cost each sampled request three
- * exported spans, thousands a second, and a caller's `traceparent` with the sampled flag decides
- * whether it is sampled.
+ * its own (`RefusalRecorder`); without this it would still cost each sampled request its exported
+ * spans, thousands a second, and a caller's `traceparent` with the sampled flag decides whether it is
+ * sampled.
  */
 export class DiscardingSpanProcessor implements SpanProcessor {
   readonly #inner: SpanProcessor;
@@ -37,29 +42,46 @@ export class DiscardingSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    const parent = span.parentSpanContext;
-    const request = (parent && !parent.isRemote && this.#requestOf.get(parent.spanId)) || {
-      discarded: false,
-    };
-    if (this.#requestOf.size < this.#maxLiveSpans) this.#requestOf.set(span.spanContext().spanId, request);
+    if (this.#requestOf.size < this.#maxLiveSpans) {
+      const parent = span.parentSpanContext;
+      const { spanId } = span.spanContext();
+      const request = (parent && !parent.isRemote && this.#requestOf.get(parent.spanId)) || {
+        rootSpanId: spanId,
+        discarded: false,
+        rootEnded: false,
+        held: [],
+      };
+      this.#requestOf.set(spanId, request);
+    }
     this.#inner.onStart(span, parentContext);
   }
 
   onEnd(span: ReadableSpan): void {
     const spanId = span.spanContext().spanId;
     const request = this.#requestOf.get(spanId);
-    if (request) {
-      this.#requestOf.delete(spanId);
-      if (request.discarded) return;
+    if (!request) {
+      this.#inner.onEnd(span);
+      return;
     }
-    this.#inner.onEnd(span);
+    this.#requestOf.delete(spanId);
+    if (request.discarded) return;
+    if (spanId === request.rootSpanId) {
+      request.rootEnded = true;
+      this.#release(request);
+      this.#inner.onEnd(span);
+    } else if (request.rootEnded) {
+      this.#inner.onEnd(span);
+    } else {
+      request.held.push(span);
+    }
   }
 
-  /** Drops the live and future spans of the request `spanId` belongs to. False when it is not live. */
+  /** Drops the held, live and future spans of the request `spanId` belongs to. False when it is not live. */
   discard(spanId: string): boolean {
     const request = this.#requestOf.get(spanId);
     if (!request) return false;
     request.discarded = true;
+    request.held = [];
     return true;
   }
 
@@ -69,20 +91,33 @@ export class DiscardingSpanProcessor implements SpanProcessor {
   }
 
   forceFlush(): Promise<void> {
+    this.#releaseAll();
     return this.#inner.forceFlush();
   }
 
   shutdown(): Promise<void> {
     processors.delete(this);
+    this.#releaseAll();
     this.#requestOf.clear();
     return this.#inner.shutdown();
+  }
+
+  #release(request: RequestSpans): void {
+    const held = request.held;
+    request.held = [];
+    for (const span of held) this.#inner.onEnd(span);
+  }
+
+  /** Exports what requests still in flight hold (a flush or shutdown must not lose it). */
+  #releaseAll(): void {
+    for (const request of new Set(this.#requestOf.values())) if (!request.discarded) this.#release(request);
   }
 }
 
 /**
- * Drops every span of the current request (see {@link DiscardingSpanProcessor}): those already
- * ended are not affected, so call it before the request's spans end. Does nothing when no span is
- * recording (tracing off, or the request not sampled).
+ * Drops every span of the current request (see {@link DiscardingSpanProcessor}), those that already
+ * ended included, as long as the request's root span has not. Does nothing when no span is recording
+ * (tracing off, or the request not sampled).
  */
 export function discardActiveRequestSpans(): void {
   if (processors.size === 0) return;

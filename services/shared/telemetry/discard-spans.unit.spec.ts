@@ -53,17 +53,35 @@ describe('DiscardingSpanProcessor', () => {
     expect(processor.liveSpans).toBe(0);
   });
 
-  it('exports what ended before the discard and cannot discard a span that is not live', () => {
+  it('drops what ended before the discard too, and exports late spans of a request kept', () => {
     const tracer = tracerWith();
     const root = tracer.startSpan('root');
     const early = tracer.startSpan('early', {}, childOf(root));
     early.end();
+    // Ended: not live any more, but held until the root ends.
     expect(processor.discard(early.spanContext().spanId)).toBe(false);
     const late = tracer.startSpan('late', {}, childOf(root));
     expect(processor.discard(late.spanContext().spanId)).toBe(true);
     late.end();
     root.end();
-    expect(exportedNames()).toEqual(['early']);
+    expect(exportedNames()).toEqual([]);
+
+    const kept = tracer.startSpan('kept');
+    const query = tracer.startSpan('query', {}, childOf(kept));
+    const lingering = tracer.startSpan('lingering', {}, childOf(kept));
+    query.end();
+    expect(exportedNames()).toEqual([]);
+    kept.end();
+    lingering.end();
+    expect(exportedNames()).toEqual(['query', 'kept', 'lingering']);
+  });
+
+  it('exports what requests in flight hold when flushed', async () => {
+    const tracer = tracerWith();
+    const root = tracer.startSpan('in flight');
+    tracer.startSpan('done', {}, childOf(root)).end();
+    await processor.forceFlush();
+    expect(exportedNames()).toEqual(['done']);
   });
 
   it('keeps exporting untracked spans once maxLiveSpans are live, and frees what ended', () => {
