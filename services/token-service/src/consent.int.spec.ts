@@ -71,6 +71,44 @@ function person(answer: 'allow' | 'deny') {
   return { jar, fetch, consentPages, signIn };
 }
 
+/**
+ * A browser signed in as alice, stopped on the consent page of a new authorization: the page's
+ * Allow action, for a test to post itself.
+ */
+async function signedInAtConsent(): Promise<{ alice: ReturnType<typeof person>; action: URL }> {
+  const alice = person('allow');
+  await alice.signIn((await authorizationUrl()).url);
+  let action: URL | undefined;
+  await expect(
+    scriptedLogin((await authorizationUrl()).url, {
+      user: 'alice@example.com',
+      cookies: alice.jar,
+      fetch: alice.fetch,
+      stopAt: redirectUri,
+      onPage: (page) => {
+        action = clickButton(page.forms, 'decision', 'allow')?.action;
+        return undefined; // falls back to the dev IdP form: no such button, the script stops
+      },
+    }),
+  ).rejects.toThrow(/no button/);
+  if (action === undefined) throw new Error('no consent page');
+  return { alice, action };
+}
+
+/** Posts Allow to `action` with this `Origin` header, as a browser with alice's cookies. */
+function postConsent(alice: ReturnType<typeof person>, action: URL, origin: string): Promise<Response> {
+  return alice.fetch(action, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin,
+      cookie: alice.jar.cookieHeader(action) ?? '',
+    },
+    body: 'decision=allow',
+    redirect: 'manual',
+  });
+}
+
 describe('a client whose redirect URI is not on the user’s machine', () => {
   it('gets a code only after the signed-in user allows it on a page naming it and where the code goes', async () => {
     const alice = person('allow');
@@ -127,32 +165,8 @@ describe('a client whose redirect URI is not on the user’s machine', () => {
   });
 
   it('refuses a consent posted from another origin', async () => {
-    const alice = person('allow');
-    await alice.signIn((await authorizationUrl()).url);
-    let consentAction: URL | undefined;
-    await expect(
-      scriptedLogin((await authorizationUrl()).url, {
-        user: 'alice@example.com',
-        cookies: alice.jar,
-        fetch: alice.fetch,
-        stopAt: redirectUri,
-        onPage: (page) => {
-          consentAction = clickButton(page.forms, 'decision', 'allow')?.action;
-          return undefined; // falls back to the dev IdP form: no such button, the script stops
-        },
-      }),
-    ).rejects.toThrow(/no button/);
-    expect(consentAction).toBeDefined();
-    const forged = await alice.fetch(consentAction!, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: 'https://attacker.example',
-        cookie: alice.jar.cookieHeader(consentAction!) ?? '',
-      },
-      body: 'decision=allow',
-      redirect: 'manual',
-    });
+    const { alice, action } = await signedInAtConsent();
+    const forged = await postConsent(alice, action, 'https://attacker.example');
     expect(forged.status).toBe(400);
     expect(forged.headers.get('location')).toBeNull();
   });
@@ -166,34 +180,11 @@ describe('a client whose redirect URI is not on the user’s machine', () => {
   });
 
   it('accepts the consent form from a browser that sends Origin: null', async () => {
-    const alice = person('allow');
-    await alice.signIn((await authorizationUrl()).url);
-    let consentAction: URL | undefined;
-    await expect(
-      scriptedLogin((await authorizationUrl()).url, {
-        user: 'alice@example.com',
-        cookies: alice.jar,
-        fetch: alice.fetch,
-        stopAt: redirectUri,
-        onPage: (page) => {
-          consentAction = clickButton(page.forms, 'decision', 'allow')?.action;
-          return undefined;
-        },
-      }),
-    ).rejects.toThrow(/no button/);
-    const allowed = await alice.fetch(consentAction!, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: 'null',
-        cookie: alice.jar.cookieHeader(consentAction!) ?? '',
-      },
-      body: 'decision=allow',
-      redirect: 'manual',
-    });
+    const { alice, action } = await signedInAtConsent();
+    const allowed = await postConsent(alice, action, 'null');
     expect(allowed.status).toBe(303);
-    alice.jar.storeFrom(consentAction!, allowed.headers);
-    const callback = await scriptedLogin(new URL(allowed.headers.get('location') ?? '', consentAction), {
+    alice.jar.storeFrom(action, allowed.headers);
+    const callback = await scriptedLogin(new URL(allowed.headers.get('location') ?? '', action), {
       user: 'alice@example.com',
       cookies: alice.jar,
       fetch: alice.fetch,
