@@ -124,11 +124,12 @@ export class RefusalRecorder {
     try {
       await this.#options.append(events);
     } catch (error) {
-      if (events.length === 1) {
+      // An event refused for its content (TypeError, before anything is queued) must not take the
+      // other counts with it; any other failure (the store down) is not retried event by event.
+      if (!(error instanceof TypeError) || events.length === 1) {
         this.#options.onError(error);
         return;
       }
-      // One event the store refuses must not take the other windows' counts with it.
       for (const event of events) {
         try {
           await this.#options.append(event);

@@ -12,6 +12,9 @@ interface RequestSpans {
 
 const processors = new Set<DiscardingSpanProcessor>();
 
+/** Spans held for one request at most; beyond, they are exported (and escape a later discard). */
+const maxHeldPerRequest = 512;
+
 /**
  * Wraps the SDK's export processor so that the spans of a request can be dropped before export, all
  * of them, once something inside it calls {@link discardActiveRequestSpans}. The request is the local
@@ -73,6 +76,8 @@ export class DiscardingSpanProcessor implements SpanProcessor {
       this.#inner.onEnd(span);
     } else {
       request.held.push(span);
+      // A root that never ends (a leak elsewhere) must not hold spans without bound.
+      if (request.held.length >= maxHeldPerRequest) this.#release(request);
     }
   }
 

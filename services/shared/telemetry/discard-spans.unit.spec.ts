@@ -76,6 +76,15 @@ describe('DiscardingSpanProcessor', () => {
     expect(exportedNames()).toEqual(['query', 'kept', 'lingering']);
   });
 
+  it('exports the spans of a request whose root never ends once it holds too many', () => {
+    const tracer = tracerWith();
+    const root = tracer.startSpan('never ends');
+    for (let i = 0; i < 511; i++) tracer.startSpan(`child ${i}`, {}, childOf(root)).end();
+    expect(exportedNames()).toHaveLength(0);
+    tracer.startSpan('child 511', {}, childOf(root)).end();
+    expect(exportedNames()).toHaveLength(512);
+  });
+
   it('exports what requests in flight hold when flushed', async () => {
     const tracer = tracerWith();
     const root = tracer.startSpan('in flight');

@@ -120,10 +120,7 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
     instanceId: config.instanceId,
     policy: deps.policy.ref,
     // The authorization server is built below; this runs only on a request, once the app is ready.
-    grants: {
-      revokeSubject: (subject) => authorizationServer.revokeSubject(subject),
-      forgetFamilies: (grantIds) => authorizationServer.forgetFamilies(grantIds),
-    },
+    grants: { revokeSubject: (subject) => authorizationServer.revokeSubject(subject) },
   });
   const issuer: IssuerContext = {
     keys: deps.keys,

@@ -53,11 +53,6 @@ export interface AuthorizationServer {
    */
   revokeSubject(subject: string): Promise<SubjectRevocation>;
   /**
-   * Forgets the token families of grants a subject revocation ended, once its event is committed.
-   * Until then they stay, so that if the event never commits, the reconciliation revokes them.
-   */
-  forgetFamilies(grantIds: readonly string[]): Promise<void>;
-  /**
    * Records and forgets the token families of revoked grants whose revocation was never committed
    * (runs every minute by itself); returns how many grants it settled.
    */
@@ -69,7 +64,12 @@ export interface AuthorizationServer {
 export interface SubjectRevocation {
   readonly grants: number;
   readonly sessions: number;
-  readonly grantIds: readonly string[];
+  /**
+   * Forgets the token families of the ended grants, as read when they ended: call it once the
+   * subject's event is committed. Until then they stay, so that if the event never commits, the
+   * reconciliation revokes them; a token added since (a refresh in flight) stays for it too.
+   */
+  forgetFamilies(): Promise<void>;
 }
 
 /**
@@ -265,13 +265,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     provider,
     revokeSubject: async (subject) => {
       const revoked = await store.revokeAccount(subject);
-      return { grants: revoked.grantIds.length, sessions: revoked.sessions, grantIds: revoked.grantIds };
-    },
-    forgetFamilies: async (grantIds) => {
-      for (const grantId of grantIds) {
-        const family = await store.familyOf(grantId);
-        if (family) await store.dropFamily(family);
-      }
+      const families = (await Promise.all(revoked.grantIds.map((grantId) => store.familyOf(grantId)))).filter(
+        (family) => family !== undefined,
+      );
+      return {
+        grants: revoked.grantIds.length,
+        sessions: revoked.sessions,
+        forgetFamilies: async () => {
+          for (const family of families) await store.dropFamily(family);
+        },
+      };
     },
     reconcileRevokedFamilies: () => audit.reconcile(),
     close: () => {

@@ -41,8 +41,9 @@ export function routesTo(url: string, path: string): boolean {
  */
 export function sourceKey(address: string): string {
   if (!address.includes(':')) return address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return mapped[1];
+  // An IPv4 address written inside an IPv6 one (mapped, NAT64 `64:ff9b::`, compatible): its own key.
+  const embedded = /:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (embedded?.[1]) return embedded[1];
   const [head = '', tail] = address.toLowerCase().split('::', 2);
   const front = head === '' ? [] : head.split(':');
   const back = tail === undefined || tail === '' ? [] : tail.split(':');

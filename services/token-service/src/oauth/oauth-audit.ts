@@ -198,9 +198,19 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     }));
   }
 
-  /** Revokes the families of revoked grants left unrecorded; returns how many grants it settled. */
+  // Grants whose family was found orphaned by the previous round. A family is settled only when two
+  // rounds in a row find it: a revocation in progress (its grant already gone, its events about to
+  // commit) is left to the request, which records the precise reason.
+  let suspects = new Set<string>();
+
+  /**
+   * Revokes the families of revoked grants left unrecorded, those already found by the previous
+   * round; returns how many grants it settled.
+   */
   async function reconcile(): Promise<number> {
-    const families = await options.families.orphanedFamilies();
+    const orphaned = await options.families.orphanedFamilies();
+    const families = orphaned.filter((family) => suspects.has(family.grantId));
+    suspects = new Set(orphaned.map((family) => family.grantId));
     for (const family of families) {
       await options.append(
         familyRevocationEvents(family, 'grant_revoked', { trace: requestTrace(undefined), source: {} }),

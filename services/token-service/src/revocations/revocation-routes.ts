@@ -7,11 +7,12 @@ import { parseRevocationRequest, type RevocationTarget } from './revocation-requ
 
 /** The authorization server's hold on a subject's refresh tokens and sessions (see `revokeSubject`). */
 export interface SubjectGrants {
-  revokeSubject(
-    subject: string,
-  ): Promise<{ readonly grants: number; readonly sessions: number; readonly grantIds: readonly string[] }>;
-  /** After the subject's event is committed: its ended grants' token families need no revoking. */
-  forgetFamilies(grantIds: readonly string[]): Promise<void>;
+  revokeSubject(subject: string): Promise<{
+    readonly grants: number;
+    readonly sessions: number;
+    /** After the subject's event is committed: the ended grants' token families need no revoking. */
+    forgetFamilies(): Promise<void>;
+  }>;
 }
 
 export interface RevocationRoutesOptions {
@@ -78,7 +79,7 @@ export async function revocationRoutes(
     };
     const [receipt] = await options.append(event);
     if (receipt === undefined) throw new AppError('ERR_INTERNAL', 'the event store returned no receipt');
-    if (ended) await options.grants.forgetFamilies(ended.grantIds);
+    if (ended) await ended.forgetFamilies();
     request.log.info(
       { event: 'token.revoked', eventId: receipt.eventId, traceId: caller.trace.traceId },
       'revocation recorded',
