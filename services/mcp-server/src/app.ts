@@ -88,7 +88,8 @@ export async function buildMcpApp(deps: McpAppDeps): Promise<FastifyInstance> {
   const mcpPath = new URL(config.resourceUrl).pathname;
 
   app.addHook('onRequest', async (request) => {
-    if (request.url.split('?')[0] !== mcpPath) return;
+    // The route fastify matched, not the raw URL: `/%6dcp` or an absolute-form target reach /mcp too.
+    if (request.routeOptions.url !== mcpPath) return;
     const refusal = checkHostAndOrigin(request, allowedHosts, allowedOrigins);
     if (!refusal) return;
     const pending = rejections.record({

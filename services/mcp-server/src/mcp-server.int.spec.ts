@@ -323,8 +323,31 @@ describe('scope-filtered tools with a real MCP client', () => {
   });
 });
 
+describe('tool calls that cannot be recorded as sent', () => {
+  it('refuses arguments the log cannot hold (a NUL) and still records the attempt', async () => {
+    const token = await stack.mint({ sub: 'nul@example.com', scopes: ['public:read'] });
+    const response = await post(
+      {
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'tools/call',
+        params: { name: 'get_public_info', arguments: { a: '\u0000' } },
+      },
+      { token },
+    );
+    expect(response.status).toBe(400);
+    const events = await eventsOfTrace(response.traceId);
+    expect(events.map((e) => [e.type, e.reasonCode, e.toolName])).toEqual([
+      ['tool.call.denied', 'ERR_REQUEST_INVALID', 'get_public_info'],
+    ]);
+  });
+});
+
 describe('transport guards', () => {
-  it('refuses a foreign Host (DNS rebinding) and records it', async () => {
+  it.each([
+    ['', (path: string) => path],
+    [' on a path spelled another way (/%6dcp)', (path: string) => path.replace(/m/, '%6d')],
+  ])('refuses a foreign Host (DNS rebinding)%s and records it', async (_name, spell) => {
     const token = await stack.mint({ sub: 'host@example.com', scopes: ['public:read'] });
     // fetch may not set Host (a forbidden header), so this one goes through node:http.
     const trace = stack.traceparent();
@@ -335,7 +358,7 @@ describe('transport guards', () => {
           {
             host: url.hostname,
             port: url.port,
-            path: url.pathname,
+            path: spell(url.pathname),
             method: 'POST',
             headers: {
               host: 'evil.example',
@@ -398,6 +421,35 @@ describe('transport guards', () => {
     );
     expect(response.status).toBe(400);
     expect(response.body.error).toMatchObject({ code: -32600, data: { error: 'ERR_REQUEST_INVALID' } });
+    expect(await eventsOfTrace(response.traceId)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a batch of more than 100 messages',
+      Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tools/list' })),
+    ],
+    [
+      'an initialize batched with another message',
+      [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 't', version: '1' },
+          },
+        },
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      ],
+    ],
+  ])('refuses %s before recording anything', async (_name, batch) => {
+    const token = await stack.mint({ sub: 'batch-limits@example.com', scopes: ['public:read'] });
+    const response = await post(batch, { token });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: -32600 });
     expect(await eventsOfTrace(response.traceId)).toEqual([]);
   });
 

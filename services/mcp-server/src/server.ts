@@ -43,9 +43,11 @@ export async function startMcpServer(options: McpServerStartOptions): Promise<Ru
       file: join(config.dataDir, 'audit-hmac.key'),
     });
     const jwksHost = new URL(config.jwksUrl).hostname;
-    // Plain http only for keys fetched inside the cluster network (a Service name) or in development.
-    const allowHttp =
-      config.appEnv !== 'production' || !jwksHost.includes('.') || jwksHost.endsWith('.svc.cluster.local');
+    // Plain http only for keys fetched inside the cluster network (a Service name) or in development;
+    // never for an IP literal (an IPv6 one has no dot either).
+    const serviceName =
+      /^[a-z0-9-]+$/i.test(jwksHost) || /^[a-z0-9.-]+\.svc\.cluster\.local$/i.test(jwksHost);
+    const allowHttp = config.appEnv !== 'production' || serviceName;
     const jwks = remoteJwks(config.jwksUrl, { allowHttp });
     const verifier = createAccessTokenVerifier({
       keys: jwks,

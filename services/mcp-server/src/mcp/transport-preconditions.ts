@@ -11,6 +11,9 @@ export interface TransportRefusal {
   readonly body: { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string } };
 }
 
+/** The SDK transport's `MAX_BATCH_SIZE` (server/requestBody.js, not exported from the package). */
+const maxBatchSize = 100;
+
 const refuse = (status: number, code: number, message: string, id: string | number | null = null) => ({
   status,
   body: { jsonrpc: '2.0' as const, id, error: { code, message } },
@@ -35,12 +38,21 @@ export function checkTransportPreconditions(
     );
   }
   const messages: unknown[] = Array.isArray(body) ? body : [body];
+  // The SDK transport's limits on batches, checked before any message's decision is recorded (a
+  // `tools/list` in a batch is recorded as it is decided): at most 100 messages, and an initialize
+  // alone.
+  if (messages.length > maxBatchSize) {
+    return refuse(400, -32600, `Invalid Request: Batch must not exceed ${maxBatchSize} messages`);
+  }
   for (const message of messages) {
     if (!JSONRPCMessageSchema.safeParse(message).success) {
       return refuse(400, -32700, 'Parse error: Invalid JSON-RPC message');
     }
   }
   const initializing = messages.some((m) => (m as { method?: unknown }).method === 'initialize');
+  if (initializing && messages.length > 1) {
+    return refuse(400, -32600, 'Invalid Request: Only one initialization request is allowed');
+  }
   const version = headers['mcp-protocol-version'];
   if (!initializing && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
     return refuse(

@@ -213,7 +213,21 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
     const toolName = message.toolName ?? '';
     const decision = decideToolCall(policy, caller.scopes, toolName, serverToolSet);
     const envelope = recorder.envelope(caller, { method: 'tools/call', toolName, jsonRpcId: message.id });
-    const hmac = argumentsHmac(deps.hmacKey, message.toolArguments);
+    let hmac: string;
+    try {
+      hmac = argumentsHmac(deps.hmacKey, message.toolArguments);
+    } catch (error) {
+      // Arguments that cannot be recorded refuse the call; the attempt is recorded all the same.
+      await recorder.record({
+        type: 'tool.call.denied',
+        ...envelope,
+        decision: 'deny',
+        reasonCode: 'ERR_REQUEST_INVALID',
+        scopesRequired: decision.requiredScopes,
+        data: {},
+      });
+      throw error;
+    }
     annotateActiveSpan({
       [attr.authzDecision]: decision.ok ? 'allow' : 'deny',
       [attr.authzReason]: decision.ok ? 'OK' : decision.code,
@@ -279,12 +293,13 @@ export async function mcpRoute(app: FastifyInstance, options: McpRouteOptions): 
           .send(new AppError('ERR_SCOPE_INSUFFICIENT', decision.message).toJSON());
     }
     // A tool that does not exist, or that the policy does not list, is reported as unknown either
-    // way (JSON-RPC "Invalid params"), so callers cannot probe for hidden tools.
+    // way (JSON-RPC "Invalid params", code ERR_TOOL_UNKNOWN), so callers cannot probe for hidden
+    // tools; the `tool.call.denied` event keeps the real reason.
     return (reply) =>
       reply.code(200).send({
         jsonrpc: '2.0',
         id: message.id ?? null,
-        error: { code: -32602, message: `Unknown tool: ${toolName}`, data: { error: decision.code } },
+        error: { code: -32602, message: `Unknown tool: ${toolName}`, data: { error: 'ERR_TOOL_UNKNOWN' } },
       });
   }
 }
