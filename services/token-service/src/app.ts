@@ -12,6 +12,7 @@ import {
   RefusalRecorder,
 } from '../../shared/http/index.js';
 import type { Policy } from '../../shared/policy/index.js';
+import { RevocationFeed } from '../../shared/revocation/index.js';
 import { ApiAuthenticator } from './api-auth/api-authenticator.js';
 import { protectedApiMetadataRoute } from './api-auth/protected-api-metadata-route.js';
 import { auditEventsRoute, auditReaderFor } from './audit-api/index.js';
@@ -93,7 +94,19 @@ export async function buildTokenServiceApp(deps: TokenServiceDeps): Promise<Fast
   app.addHook('onClose', async () => rejections.close());
   // The token service's own APIs (audit, revocation) take tokens issued for this service as the
   // audience, never tokens for the MCP server (RFC 8707: no token passthrough).
+  // Revocations apply to this service's own APIs too: a revoked admin or auditor token is refused.
+  const revocations = new RevocationFeed({
+    database: deps.database,
+    pollIntervalMs: config.revocationPollIntervalMs,
+    maxStalenessMs: config.revocationMaxStalenessMs,
+    onError: (error) =>
+      app.log.warn({ err: error, lagMs: revocations.lagMs() }, 'revocation feed sync failed'),
+  });
+  app.addHook('onReady', async () => revocations.start());
+  app.addHook('onClose', async () => revocations.close());
   const apiAuth = new ApiAuthenticator({
+    isRevoked: (claims) => revocations.isRevoked(claims),
+    revocationsFresh: () => revocations.fresh(),
     verify: createAccessTokenVerifier({
       keys: localJwks(deps.keys.publicJwks()),
       issuer: config.issuerUrl,

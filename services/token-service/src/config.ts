@@ -49,6 +49,9 @@ export interface TokenServiceConfig extends CommonConfig {
    * client address and in all: dynamic client registrations (each a client row kept for good) and
    * authorization requests (each an interaction row held for 10 minutes).
    */
+  /** Revocation feed of the token service's own APIs, as the MCP server's (see its config). */
+  readonly revocationPollIntervalMs: number;
+  readonly revocationMaxStalenessMs: number;
   readonly oauthLimits: {
     readonly registrations: { readonly perSource: number; readonly total: number };
     readonly authorizations: { readonly perSource: number; readonly total: number };
@@ -114,6 +117,8 @@ export function loadTokenServiceConfig(
     }),
     cookieSecret,
     trustProxy: env.list('TRUST_PROXY'),
+    revocationPollIntervalMs: env.integer('REVOCATION_POLL_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
+    revocationMaxStalenessMs: env.integer('REVOCATION_MAX_STALENESS_MS', 5000, { min: 200, max: 300_000 }),
     oauthLimits: Object.freeze({
       registrations: Object.freeze({
         perSource: env.integer('OAUTH_REGISTRATIONS_PER_SOURCE', 60, { min: 1, max: 1_000_000 }),
@@ -125,6 +130,9 @@ export function loadTokenServiceConfig(
       }),
     }),
   };
+  if (config.revocationMaxStalenessMs <= config.revocationPollIntervalMs) {
+    env.problem('REVOCATION_MAX_STALENESS_MS must be greater than REVOCATION_POLL_INTERVAL_MS');
+  }
   env.done();
   return Object.freeze(config);
 }

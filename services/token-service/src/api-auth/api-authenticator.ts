@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken, type Scope, type VerifyResult } from '../../../shared/auth/index.js';
-import type { ErrorCode } from '../../../shared/errors/index.js';
+import { AppError, type ErrorCode } from '../../../shared/errors/index.js';
 import type { PolicyRef, SourceRef, TraceRef } from '../../../shared/event-store/events.js';
 import { bearerChallenge, type RefusalRecorder, sendChallenge } from '../../../shared/http/index.js';
 import { requestTrace } from '../../../shared/telemetry/index.js';
@@ -24,6 +24,10 @@ declare module 'fastify' {
 export interface ApiAuthenticatorOptions {
   /** Verifies tokens whose audience is this token service (never the MCP server's: no passthrough). */
   readonly verify: (token: string) => Promise<VerifyResult>;
+  /** True when the token is revoked (`token.revoked`: by id, or its subject before a cut-off). */
+  readonly isRevoked: (claims: { jti: string; sub: string; iat?: number | undefined }) => boolean;
+  /** False when revocations may be missing (stale feed): every request is then refused (fail closed). */
+  readonly revocationsFresh: () => boolean;
   readonly rejections: RefusalRecorder;
   readonly policy: PolicyRef;
   readonly instanceId: string;
@@ -60,6 +64,20 @@ export class ApiAuthenticator {
       if (!verified.ok)
         return this.#reject(request, reply, 401, verified.code, verified.message, trace, source, scope);
       const { claims } = verified;
+      if (!this.#options.revocationsFresh()) {
+        request.log.warn(
+          { event: 'revocation.feed.stale' },
+          'refusing API request: revocation feed is stale',
+        );
+        throw new AppError('ERR_REVOCATION_FEED_STALE');
+      }
+      if (this.#options.isRevoked(claims)) {
+        return this.#reject(request, reply, 401, 'ERR_TOKEN_REVOKED', 'token revoked', trace, source, scope, {
+          subject: claims.sub,
+          tokenId: claims.jti,
+          clientId: claims.client_id,
+        });
+      }
       if (!verified.scopes.has(scope)) {
         return this.#reject(
           request,

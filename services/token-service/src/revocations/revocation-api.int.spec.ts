@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signAccessToken } from '../../../shared/auth/index.js';
 import { authorizeAs, redeem, registerTestClient } from '../oauth/testing/authorize-client.js';
 import { type OAuthTestStack, startOAuthTestStack } from '../oauth/testing/start-oauth-test-stack.js';
@@ -86,6 +86,26 @@ describe('POST /admin/revocations', () => {
     expect(event?.data).not.toHaveProperty('revokedSubject');
   });
 
+  it('refuses a revoked token on the token service’s own APIs too', async () => {
+    const auditor = await tokenFor('auditor@example.com', ['audit:read', 'tokens:revoke']);
+    const read = () =>
+      fetch(`${stack.tokenServiceUrl}/audit/events?limit=1`, {
+        headers: { authorization: `Bearer ${auditor}` },
+      });
+    expect((await read()).status).toBe(200);
+    // Revoked (here by itself): its next request is refused as soon as the feed has the event.
+    expect((await revoke(auditor, { token_id: decodeJwt(auditor).jti })).status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const refused = await read();
+        expect(refused.status).toBe(401);
+        expect(((await refused.json()) as { error: string }).error).toBe('ERR_TOKEN_REVOKED');
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    expect((await revoke(auditor, { token_id: 'another' })).status).toBe(401);
+  });
+
   it('revokes every token of a subject issued until now and ends its refresh tokens', async () => {
     const alice = await signIn('alice@example.com');
     const aliceToken = decodeJwt(alice.tokens.access_token);
@@ -132,8 +152,9 @@ describe('POST /admin/revocations', () => {
   });
 
   it('gives a user whom policy grants no token-service scope a token for it without any', async () => {
-    const alice = await signIn('alice@example.com');
-    const apiTokens = await oidc.refreshTokenGrant(alice.client.config, alice.tokens.refresh_token ?? '', {
+    // Not alice: an earlier test revoked every token she was issued up to a second after it.
+    const carol = await signIn('carol@example.com');
+    const apiTokens = await oidc.refreshTokenGrant(carol.client.config, carol.tokens.refresh_token ?? '', {
       resource: stack.tokenServiceUrl,
     });
     expect(decodeJwt(apiTokens.access_token)).toMatchObject({ aud: stack.tokenServiceUrl });
@@ -144,7 +165,7 @@ describe('POST /admin/revocations', () => {
   });
 
   it('refuses a caller without tokens:revoke with 403 insufficient_scope and records auth.rejected', async () => {
-    const caller = await tokenFor('alice@example.com', ['public:read', 'audit:read']);
+    const caller = await tokenFor('dana@example.com', ['public:read', 'audit:read']);
     const trace = stack.trace();
     const answer = await revoke(caller, { subject: 'bob@example.com' }, trace.header);
     expect(answer.status).toBe(403);
@@ -152,7 +173,7 @@ describe('POST /admin/revocations', () => {
     expect(answer.challenge).toContain('error="insufficient_scope"');
     expect(answer.challenge).toContain('scope="tokens:revoke"');
     const [rejected] = await stack.eventsOf('auth.rejected', trace.traceId);
-    expect(rejected).toMatchObject({ subject: 'alice@example.com', reasonCode: 'ERR_SCOPE_INSUFFICIENT' });
+    expect(rejected).toMatchObject({ subject: 'dana@example.com', reasonCode: 'ERR_SCOPE_INSUFFICIENT' });
     expect(await stack.eventsOf('token.revoked', trace.traceId)).toEqual([]);
   });
 
