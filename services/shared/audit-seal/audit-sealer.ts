@@ -61,6 +61,8 @@ export interface AuditSealerOptions {
 export type SealOutcome =
   | { readonly status: 'standby' }
   | { readonly status: 'idle' }
+  /** Checkpoints this sealer anchored are gone from the database: it seals nothing more. */
+  | { readonly status: 'refused'; readonly anchoredThrough: number }
   | { readonly status: 'sealed'; readonly checkpoints: readonly SignedCheckpoint[] };
 
 /** The background sealer of one replica. */
@@ -232,6 +234,15 @@ export function createAuditSealer(options: AuditSealerOptions): AuditSealer {
     await anchorPending();
     const sealed: SignedCheckpoint[] = [];
     let previous = await readLatestCheckpoint(database, timeoutMs);
+    if (anchoredThrough !== undefined && (previous?.sequence ?? 0) < anchoredThrough) {
+      // The database lost checkpoints this sealer anchored: sealing again would sign a rewritten
+      // history with the real key. Refuse, loudly, until someone looks (`mcp-audit verify`).
+      log.error(
+        { anchoredThrough, databaseThrough: previous?.sequence ?? 0, anchor: anchor.description },
+        'audit checkpoints already anchored are missing from the database; not sealing',
+      );
+      return { status: 'refused', anchoredThrough };
+    }
     for (let i = 0; i < maxCheckpointsPerRound; i++) {
       let next: SignedCheckpoint | undefined;
       try {

@@ -36,13 +36,9 @@ export function createDirectoryAnchor(dir: string): CheckpointAnchor {
       }
     },
     async *list() {
-      let names: string[];
-      try {
-        names = await readdir(root);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw error;
-      }
+      // A missing directory is an error, not an empty anchor: a verifier pointed at the wrong place
+      // must not conclude that nothing was ever anchored.
+      const names = await readdir(root);
       yield* names.filter((name) => anchorNamePattern.test(name) && !name.endsWith('.tmp')).sort();
     },
   });

@@ -5,6 +5,7 @@ import { eventLeafHash, leafInput } from './leaf-hash.js';
 import { compareCursors, cursorOf } from './log-row-reader.js';
 import { findRowCursor, readVerifiableRows } from './log-rows.js';
 import { type Hash, inclusionProof, merkleRoot, verifyInclusion } from './merkle-tree.js';
+import { checkRow } from './verify-log.js';
 
 /** An RFC 6962 inclusion proof of one event in the checkpoint that sealed it. */
 export interface EventInclusionProof {
@@ -27,7 +28,8 @@ export interface EventInclusionProof {
 export type InclusionProofFailure =
   | { readonly code: 'NOT_FOUND'; readonly message: string }
   | { readonly code: 'UNSEALED'; readonly message: string }
-  | { readonly code: 'RANGE_ALTERED'; readonly message: string };
+  | { readonly code: 'RANGE_ALTERED'; readonly message: string }
+  | { readonly code: 'EVENT_ALTERED'; readonly message: string };
 
 /**
  * Builds the inclusion proof of the event with `eventId` or at `globalPosition`: finds the
@@ -78,6 +80,15 @@ export async function proveEventInclusion(
         recordedAtMicros: entry.recorded_at_us,
       };
       if (compareCursors(cursorOf(entry), target) === 0) {
+        // The leaf holds the stored content hash: proving it proves the row only if the row's
+        // fields still give that hash.
+        const checked = checkRow(entry);
+        if (checked.problem !== undefined) {
+          return {
+            ok: false,
+            failure: { code: 'EVENT_ALTERED', message: `event ${target.eventId}: ${checked.problem}` },
+          };
+        }
         index = leaves.length;
         input = leafInput(fields);
       }

@@ -71,8 +71,10 @@ describe('directory anchor', () => {
     ]);
     expect(await anchor.get('checkpoint-000000000003.json')).toBeUndefined();
     await expect(anchor.put('../escape.json', 'x')).rejects.toThrow(TypeError);
-    const empty: string[] = [];
-    for await (const name of createDirectoryAnchor(join(dir, 'missing')).list()) empty.push(name);
-    expect(empty).toEqual([]);
+    // A directory that does not exist is not an empty anchor: a verifier must not take it for one.
+    const listMissing = async () => {
+      for await (const _name of createDirectoryAnchor(join(dir, 'missing')).list());
+    };
+    await expect(listMissing()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -50,7 +50,7 @@ export type VerifyLogResult = VerifyProgress & {
   readonly keys: readonly { keyId: string; source: string }[];
 } & ({ readonly ok: true } | { readonly ok: false; readonly problem: VerifyProblem });
 
-interface CheckedRow {
+export interface CheckedRow {
   readonly position: string;
   readonly leaf: Hash | undefined;
   readonly problem: string | undefined;
@@ -86,11 +86,14 @@ export async function verifyAuditLog(options: VerifyLogOptions): Promise<VerifyL
     ...(problem ? { ok: false as const, problem } : { ok: true as const }),
   });
 
+  const anchored = new Set<number>();
   if (anchor) {
     try {
       for await (const name of anchor.list()) {
         const sequence = sequenceOfAnchorObject(name);
-        if (sequence !== undefined && sequence > (newestAnchored ?? 0)) newestAnchored = sequence;
+        if (sequence === undefined) continue;
+        anchored.add(sequence);
+        if (sequence > (newestAnchored ?? 0)) newestAnchored = sequence;
       }
     } catch (error) {
       return result({
@@ -111,9 +114,19 @@ export async function verifyAuditLog(options: VerifyLogOptions): Promise<VerifyL
       previous = checked.checkpoint;
       progress.checkpoints++;
       progress.events += previous.treeSize;
-      if (previous.sequence === newestAnchored) {
+      // Every checkpoint the anchor holds must be the database's: a stretch of history rewritten and
+      // re-sealed (its checkpoint rows replaced) differs from its anchored copies even when the newest
+      // one, sealed after the rewrite, matches.
+      if (anchored.has(previous.sequence)) {
         const compared = await trust.compareWithAnchor(previous);
-        if (compared && compared !== 'absent') return result(compared);
+        if (compared === 'absent') {
+          return result({
+            code: 'ANCHOR_UNAVAILABLE',
+            checkpoint: previous.sequence,
+            message: `${anchor!.description} listed checkpoint ${previous.sequence} but it cannot be read`,
+          });
+        }
+        if (compared) return result(compared);
       }
       options.onProgress?.({ ...progress });
     }
@@ -321,7 +334,7 @@ function compareRows(
 }
 
 /** Content hash recomputed from the fields, and the leaf. */
-function checkRow(row: VerifiableRow): CheckedRow {
+export function checkRow(row: VerifiableRow): CheckedRow {
   const position = String(row.global_position);
   try {
     if (contentHash(hashedFieldsOf(toStoredEvent(row))) !== row.content_hash) {

@@ -231,6 +231,50 @@ describe('mcp-audit verify', () => {
     );
   });
 
+  it('fails when history is rewritten and re-sealed with the real key, even once the newest checkpoint matches its anchor', async () => {
+    const sealed = await twoCheckpoints();
+    const [, second] = await checkpointRows(sealed);
+    // An attacker with the database rewrites a row sealed by checkpoint 2 (content hash recomputed),
+    // deletes checkpoint 2, and lets a restarted sealer (the real key) seal it again and go on
+    // anchoring. Checkpoint 1, the first the key signed, is untouched and matches its anchored copy.
+    const victim = (await rowsOf(sealed, second!))[2]!;
+    const edited = { ...toStoredEvent(victim as AuditEventRow), subject: 'mallory@example.com' };
+    await sealed.tamper(
+      'UPDATE audit_events SET subject = $2, content_hash = $3 WHERE global_position = $1',
+      [victim.global_position, 'mallory@example.com', contentHash(hashedFieldsOf(edited))],
+    );
+    await sealed.tamper('DELETE FROM audit_checkpoints WHERE sequence >= 2');
+    const restarted = createAuditSealer({
+      database: sealed.database,
+      lock: processLocalSealerLock(),
+      signer: sealed.signer,
+      anchor: createDirectoryAnchor(sealed.anchorDir),
+      append: sealed.store.append,
+      service: 'test',
+      instanceId: 'sealer-restarted',
+    });
+    for (let round = 0; round < 3; round++) {
+      await sealed.append(5);
+      await sealed.sealAll(restarted);
+    }
+    const [newest] = (await checkpointRows(sealed)).slice(-1);
+    expect(newest!.sequence).toBeGreaterThan(3);
+    const run = await sealed.verify();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^FAILED \[ANCHOR_MISMATCH\]: checkpoint 2 differs from its anchored copy/);
+  });
+
+  it('a running sealer refuses to seal again when checkpoints it anchored vanish from the database', async () => {
+    const sealed = await twoCheckpoints();
+    await sealed.sealer.sealOnce(); // seals and anchors whatever is still pending
+    const anchoredThrough = (await checkpointRows(sealed)).length;
+    await sealed.sealer.sealOnce();
+    await sealed.tamper('DELETE FROM audit_checkpoints WHERE sequence >= 2');
+    await sealed.append(5);
+    expect(await sealed.sealer.sealOnce()).toEqual({ status: 'refused', anchoredThrough });
+    expect((await checkpointRows(sealed)).map((row) => row.sequence)).toEqual([1]);
+  });
+
   it('fails when a checkpoint is replaced by one re-signed with another key', async () => {
     const sealed = await twoCheckpoints();
     const [, second] = await checkpointRows(sealed);
@@ -350,6 +394,21 @@ describe('mcp-audit verify', () => {
     const pending = await sealed.verify(['--proof', unsealed!.p]);
     expect(pending.code).toBe(1);
     expect(pending.stdout).toMatch(/^FAILED \[UNSEALED\]: position \d+ is not sealed yet/);
+  });
+
+  it('refuses to prove an event whose fields were changed while its content hash was kept', async () => {
+    const sealed = await twoCheckpoints();
+    const [, second] = await checkpointRows(sealed);
+    const target = (await rowsOf(sealed, second!))[5]!;
+    await sealed.tamper(
+      "UPDATE audit_events SET subject = 'mallory@example.com' WHERE global_position = $1",
+      [target.global_position],
+    );
+    const run = await sealed.verify(['--proof', target.event_id]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^FAILED \[EVENT_ALTERED\]: event [0-9a-f-]+: the content hash does not match/,
+    );
   });
 
   it('works connected as a login role that can only SELECT (mcp_reader)', async () => {

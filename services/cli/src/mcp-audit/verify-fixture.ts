@@ -30,8 +30,11 @@ export interface SealedLog {
   readonly sealer: AuditSealer;
   /** Appends `count` events as several group-commit batches (several transactions). */
   append(count: number): Promise<void>;
-  /** Seals until every row but the sealer's own trailing events is in a checkpoint. */
-  sealAll(): Promise<void>;
+  /**
+   * Seals until every row but the sealer's own trailing events is in a checkpoint, with this log's
+   * sealer or `using` (another one: a restarted leader, say).
+   */
+  sealAll(using?: AuditSealer): Promise<void>;
   /** Runs SQL as the owner with triggers off (`session_replication_role = replica`), as an attacker with superuser would. */
   tamper<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
   /** The same tampering connection, shaped like a database handle (for the module's SQL helpers). */
@@ -95,7 +98,7 @@ export async function createSealedLog(
       }
       await Promise.all(batches);
     },
-    async sealAll() {
+    async sealAll(using = sealer) {
       // The snapshot xmin is cluster-wide: another suite's open transaction can hold rows back. Wait
       // until every row is below it, so that one round seals them all in one checkpoint.
       await vi.waitFor(
@@ -108,7 +111,7 @@ export async function createSealedLog(
         },
         { timeout: 20_000, interval: 50 },
       );
-      await sealer.sealOnce();
+      await using.sealOnce();
       const [row] = await database.execute<{ pending: string }>(
         `SELECT count(*)::text AS pending FROM audit_events
          WHERE event_type <> 'audit.checkpoint.sealed'
