@@ -30,6 +30,17 @@ interface FuzzResult {
   readonly error: string | undefined;
 }
 
+/**
+ * A body over the limit refused (413) before it was read, the connection closed while the client was
+ * still sending it: a server may do that (RFC 9110 §15.5.14), and the client then sees EPIPE or
+ * ECONNRESET instead of the 413. Every other request must get an answer.
+ */
+function refusedUpload(result: FuzzResult): boolean {
+  return (
+    (result.error === 'EPIPE' || result.error === 'ECONNRESET') && (result.fuzz.body?.length ?? 0) > bodyLimit
+  );
+}
+
 let stack: FaultStack;
 let mcp: { server: ChildServer; url: string };
 let devIdp: ChildServer;
@@ -198,7 +209,11 @@ describe('fuzzing the MCP endpoint', () => {
     expect(health.status).toBe(200);
     expect(ready.status).toBe(200);
     // The client never failed to get an answer (no hang, no dropped connection mid-request).
-    expect(results.filter((r) => r.status === 0).map((r) => `${r.error}: ${r.fuzz.description}`)).toEqual([]);
+    expect(
+      results
+        .filter((r) => r.status === 0 && !refusedUpload(r))
+        .map((r) => `${r.error}: ${r.fuzz.description}`),
+    ).toEqual([]);
   }, 120_000);
 });
 
@@ -265,7 +280,11 @@ describe('fuzzing the token service', () => {
 
     expect(unexpected5xx(results)).toEqual([]);
     expect(lost).toEqual([]);
-    expect(results.filter((r) => r.status === 0).map((r) => `${r.error}: ${r.fuzz.description}`)).toEqual([]);
+    expect(
+      results
+        .filter((r) => r.status === 0 && !refusedUpload(r))
+        .map((r) => `${r.error}: ${r.fuzz.description}`),
+    ).toEqual([]);
     expect(stack.tokenService.process.exitCode).toBeNull();
     expect(health.status).toBe(200);
     // The fuzz reached the routes that write events.
