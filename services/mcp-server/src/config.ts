@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
-import { type CommonConfig, EnvReader, readCommonConfig } from '../../shared/config/index.js';
+import {
+  type CommonConfig,
+  type EdgeConfig,
+  EnvReader,
+  readCommonConfig,
+  readEdgeConfig,
+} from '../../shared/config/index.js';
 
-export interface McpServerConfig extends CommonConfig {
+export interface McpServerConfig extends CommonConfig, EdgeConfig {
   readonly port: number;
   /** Canonical resource URL (RFC 8707/9728): the `aud` every accepted token must carry. */
   readonly resourceUrl: string;
@@ -22,12 +28,6 @@ export interface McpServerConfig extends CommonConfig {
   readonly authRejectionBurst: number;
   /** Verified tokens remembered until `exp` (at most 5 minutes) so repeats skip the signature check; 0 disables. */
   readonly verifiedTokenCacheSize: number;
-  /** Revocation feed catch-up poll period (the LISTEN/NOTIFY wake-up makes it faster in practice). */
-  readonly revocationPollIntervalMs: number;
-  /** A replica whose revocation feed has not synced for this long refuses requests. */
-  readonly revocationMaxStalenessMs: number;
-  /** Addresses or CIDRs of proxies (the ingress) trusted for X-Forwarded-For; empty trusts none. */
-  readonly trustProxy: readonly string[];
 }
 
 /** Reads and validates the MCP server's configuration; throws `ConfigError` naming every bad variable. */
@@ -48,6 +48,7 @@ export function loadMcpServerConfig(source: Readonly<Record<string, string | und
   }
   const config: McpServerConfig = {
     ...common,
+    ...readEdgeConfig(env),
     port,
     resourceUrl,
     tokenIssuerUrl,
@@ -60,14 +61,8 @@ export function loadMcpServerConfig(source: Readonly<Record<string, string | und
     clockToleranceSeconds: env.integer('TOKEN_CLOCK_TOLERANCE_SECONDS', 30, { min: 0, max: 300 }),
     auditHmacKey,
     authRejectionBurst: env.integer('AUTH_REJECTION_BURST', 20, { min: 1, max: 10_000 }),
-    trustProxy: env.list('TRUST_PROXY'),
     verifiedTokenCacheSize: env.integer('VERIFIED_TOKEN_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),
-    revocationPollIntervalMs: env.integer('REVOCATION_POLL_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
-    revocationMaxStalenessMs: env.integer('REVOCATION_MAX_STALENESS_MS', 5000, { min: 200, max: 300_000 }),
   };
-  if (config.revocationMaxStalenessMs <= config.revocationPollIntervalMs) {
-    env.problem('REVOCATION_MAX_STALENESS_MS must be greater than REVOCATION_POLL_INTERVAL_MS');
-  }
   env.done();
   return Object.freeze(config);
 }

@@ -1,4 +1,10 @@
-import { type CommonConfig, EnvReader, readCommonConfig } from '../../shared/config/index.js';
+import {
+  type CommonConfig,
+  type EdgeConfig,
+  EnvReader,
+  readCommonConfig,
+  readEdgeConfig,
+} from '../../shared/config/index.js';
 
 /** The upstream OpenID Provider users sign in with (Google in production, the dev IdP locally). */
 export interface UpstreamConfig {
@@ -14,7 +20,7 @@ export interface UpstreamConfig {
   readonly allowInsecureRequests: boolean;
 }
 
-export interface TokenServiceConfig extends CommonConfig {
+export interface TokenServiceConfig extends CommonConfig, EdgeConfig {
   readonly port: number;
   /** This service's public URL: the `iss` of every token it signs. */
   readonly issuerUrl: string;
@@ -40,18 +46,10 @@ export interface TokenServiceConfig extends CommonConfig {
    */
   readonly cookieSecret: string | undefined;
   /**
-   * Addresses or CIDRs of proxies (the ingress) trusted for X-Forwarded-For; empty trusts none. The
-   * audit events' source address and flood folding per source depend on it behind a proxy.
-   */
-  readonly trustProxy: readonly string[];
-  /**
    * Unauthenticated OAuth requests that store something, accepted per hour by one replica from one
    * client address and in all: dynamic client registrations (each a client row kept for good) and
    * authorization requests (each an interaction row held for 10 minutes).
    */
-  /** Revocation feed of the token service's own APIs, as the MCP server's (see its config). */
-  readonly revocationPollIntervalMs: number;
-  readonly revocationMaxStalenessMs: number;
   readonly oauthLimits: {
     readonly registrations: { readonly perSource: number; readonly total: number };
     readonly authorizations: { readonly perSource: number; readonly total: number };
@@ -116,9 +114,9 @@ export function loadTokenServiceConfig(
       allowInsecureRequests: !production,
     }),
     cookieSecret,
-    trustProxy: env.list('TRUST_PROXY'),
-    revocationPollIntervalMs: env.integer('REVOCATION_POLL_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
-    revocationMaxStalenessMs: env.integer('REVOCATION_MAX_STALENESS_MS', 5000, { min: 200, max: 300_000 }),
+    // Its own APIs follow revocations too; behind the ingress, audit events and flood folding need
+    // the client's address.
+    ...readEdgeConfig(env),
     oauthLimits: Object.freeze({
       registrations: Object.freeze({
         perSource: env.integer('OAUTH_REGISTRATIONS_PER_SOURCE', 60, { min: 1, max: 1_000_000 }),
@@ -130,9 +128,6 @@ export function loadTokenServiceConfig(
       }),
     }),
   };
-  if (config.revocationMaxStalenessMs <= config.revocationPollIntervalMs) {
-    env.problem('REVOCATION_MAX_STALENESS_MS must be greater than REVOCATION_POLL_INTERVAL_MS');
-  }
   env.done();
   return Object.freeze(config);
 }
