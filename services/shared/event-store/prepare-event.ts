@@ -248,15 +248,11 @@ export const maxFieldLength = 512;
 function optionalString(value: string | undefined, name: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  return value.length > maxFieldLength ? cut(value) : value;
+  return cutText(value, maxFieldLength);
 }
 
 function requiredString(value: string, name: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} is required`);
-  return value.length > maxFieldLength ? cut(value) : value;
-}
-
-function cut(value: string): string {
   return cutText(value, maxFieldLength);
 }
 

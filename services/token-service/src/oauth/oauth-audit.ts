@@ -108,8 +108,6 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
     if (events.length === 0 && rejections.every((pending) => pending === undefined)) return;
     try {
       await Promise.all([events.length > 0 ? options.append(events) : undefined, ...rejections]);
-      // Committed: the families' tokens are revoked for good.
-      for (const family of families) await options.families.dropFamily(family);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'ERR_AUDIT_UNAVAILABLE';
       ctx.status = 503;
@@ -119,7 +117,11 @@ export function installOAuthAudit(provider: Provider, options: OAuthAuditOptions
         error: 'temporarily_unavailable',
         error_description: `${code}: the audit log could not record this`,
       };
+      return;
     }
+    // Committed: the families' tokens are revoked for good. Forgetting them is housekeeping; a
+    // failure leaves them for the reconciliation, whose events (same idempotency keys) change nothing.
+    for (const family of families) await options.families.dropFamily(family).catch(() => {});
   });
 
   function envelope(audit: Pick<RequestAudit, 'trace' | 'source'>) {
